@@ -1,0 +1,5 @@
+"""``python -m launchloop`` runs the command line."""
+
+from launchloop.cli import main
+
+main()

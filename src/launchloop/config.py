@@ -1,0 +1,84 @@
+"""Settings: env vars ``LAUNCHLOOP_*`` override ``launchloop.toml``, which overrides defaults.
+
+Every setting is one field below: its name, default and help. ``docs/configuration.md`` lists
+them all (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("LAUNCHLOOP_CONFIG", "launchloop.toml"))
+
+
+class Settings(BaseSettings):
+    """launchloop's settings; read them with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="LAUNCHLOOP_", extra="ignore")
+
+    data_dir: Path = Field(Path(".launchloop"), description="Folder of the embedded stores.")
+    events_url: str = Field(
+        "", description="Event store: duckdb:///path (default: <data_dir>/events.duckdb)."
+    )
+    database_url: str = Field(
+        "", description="Knowledge database (default: sqlite:///<data_dir>/launchloop.db)."
+    )
+    host: str = Field("127.0.0.1", description="Address that `launchloop serve` listens on.")
+    port: int = Field(8000, description="Port that `launchloop serve` listens on.")
+    max_body_bytes: int = Field(
+        5_000_000, description="Largest ingestion request body, after decompression (413)."
+    )
+    max_batch_events: int = Field(5_000, description="Most events in one request (413).")
+    max_event_bytes: int = Field(
+        1_000_000, description="Largest single event (JSON); a bigger one is rejected."
+    )
+    writer_group_events: int = Field(
+        10_000, description="Most events committed in one group commit."
+    )
+    writer_group_wait_ms: float = Field(
+        2.0, description="How long a group commit waits for more requests to join it."
+    )
+    writer_queue_events: int = Field(
+        200_000, description="Events waiting for a commit before ingestion answers 503."
+    )
+    duckdb_memory_limit: str = Field("2GB", description="DuckDB memory_limit of the event store.")
+    duckdb_threads: int = Field(0, description="DuckDB threads (0: one per core).")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_path())
+        return (init_settings, env_settings, toml)
+
+    @property
+    def resolved_events_url(self) -> str:
+        """The event store URL, defaulting to DuckDB inside the data dir."""
+        return self.events_url or f"duckdb:///{self.data_dir / 'events.duckdb'}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The knowledge database URL, defaulting to SQLite inside the data dir."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'launchloop.db'}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from defaults, launchloop.toml and env, then ``overrides`` (None ignored)."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**given)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Ingestion: the native, PostHog and Segment formats, validation, the group-commit writer."""

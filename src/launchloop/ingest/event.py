@@ -1,0 +1,105 @@
+"""A validated event and the row a store appends for it (columns extracted for speed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+
+from launchloop.ingest.batch import PersonChange, PersonMerge, PersonUpdate
+from launchloop.ingest.useragent import parse_user_agent
+
+
+@dataclass(slots=True)
+class Event:
+    """One usage record that passed validation; ``timestamp`` is UTC epoch microseconds."""
+
+    uuid: str
+    event: str
+    distinct_id: str
+    timestamp: int
+    properties: dict[str, Any]
+
+    def row(self, project_id: int, received_at: int) -> tuple[Any, ...]:
+        """The tuple in ``ROW_COLUMNS`` order that the store appends."""
+        props = self.properties
+        url = _text(props.get("$current_url") or props.get("url"))
+        parts = urlsplit(url) if url else None
+        query = parse_qs(parts.query) if parts and parts.query else {}
+        agent = _agent(props)
+        return (
+            self.uuid,
+            project_id,
+            self.timestamp,
+            received_at,
+            self.event,
+            self.distinct_id,
+            _text(props.get("$session_id") or props.get("session_id")),
+            orjson.dumps(props, option=orjson.OPT_NON_STR_KEYS).decode(),
+            url,
+            _text(props.get("$pathname") or props.get("path")) or (parts.path if parts else None),
+            _text(props.get("$referrer") or props.get("referrer")),
+            _utm(props, query, "utm_source"),
+            _utm(props, query, "utm_medium"),
+            _utm(props, query, "utm_campaign"),
+            _text(props.get("$browser")) or agent[0],
+            _text(props.get("$os")) or agent[1],
+            _text(props.get("$device_type")) or agent[2],
+            _element(props),
+        )
+
+    def person_changes(self, project_id: int) -> list[PersonChange]:
+        """Merges (identify, alias) and property updates ($set, $set_once) this event asks for."""
+        props = self.properties
+        changes: list[PersonChange] = []
+        other = None
+        if self.event == "$identify":
+            other = props.get("$anon_distinct_id")
+        elif self.event in ("$create_alias", "$merge_dangerously"):
+            other = props.get("alias")
+        if isinstance(other, str | int) and str(other) and str(other) != self.distinct_id:
+            changes.append(PersonMerge(project_id, self.distinct_id, str(other)))
+        to_set, to_set_once = props.get("$set"), props.get("$set_once")
+        if isinstance(to_set, dict) or isinstance(to_set_once, dict):
+            changes.append(
+                PersonUpdate(
+                    project_id,
+                    self.distinct_id,
+                    to_set if isinstance(to_set, dict) else {},
+                    to_set_once if isinstance(to_set_once, dict) else {},
+                )
+            )
+        return changes
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _utm(props: dict[str, Any], query: dict[str, list[str]], name: str) -> str | None:
+    found = _text(props.get(name))
+    if found:
+        return found
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def _agent(props: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    if props.get("$browser") and props.get("$os") and props.get("$device_type"):
+        return (None, None, None)
+    agent = props.get("$user_agent") or props.get("$raw_user_agent")
+    return parse_user_agent(agent) if isinstance(agent, str) else (None, None, None)
+
+
+def _element(props: dict[str, Any]) -> str | None:
+    found = _text(props.get("$selector") or props.get("$element") or props.get("element"))
+    if found:
+        return found
+    chain = props.get("$elements_chain")
+    if isinstance(chain, str) and chain:
+        return chain.split(";", 1)[0].split(":", 1)[0] or None
+    return None

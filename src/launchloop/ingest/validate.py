@@ -1,0 +1,115 @@
+"""Turn one decoded event (a dict in our canonical shape) into an Event, or say what is wrong."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from launchloop.ingest.event import Event
+
+MAX_NAME = 200
+MAX_ID = 200
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why the event at ``index`` of its batch was not stored."""
+
+    index: int
+    field: str
+    reason: str
+
+
+class _Invalid(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        self.field, self.reason = field, reason
+
+
+def validate(raw: Any, *, index: int, now: int, max_event_bytes: int) -> Event | Rejection:
+    """Check one canonical event dict: event, distinct_id, timestamp, uuid, properties.
+
+    :param now: the receive time (epoch microseconds), used when the event has no timestamp.
+    """
+    try:
+        if not isinstance(raw, dict):
+            raise _Invalid("event", "must be a JSON object")
+        event = Event(
+            uuid=_uuid(raw.get("uuid")),
+            event=_name(raw.get("event")),
+            distinct_id=_distinct_id(raw.get("distinct_id")),
+            timestamp=_timestamp(raw.get("timestamp"), now),
+            properties=_properties(raw.get("properties")),
+        )
+        _check_size(event, max_event_bytes)
+    except _Invalid as invalid:
+        return Rejection(index, invalid.field, invalid.reason)
+    return event
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid("event", "is required: a non-empty string")
+    if len(value) > MAX_NAME:
+        raise _Invalid("event", f"is longer than {MAX_NAME} characters")
+    return value
+
+
+def _distinct_id(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _Invalid("distinct_id", "is required: a non-empty string")
+    text = str(value).strip()
+    if not text:
+        raise _Invalid("distinct_id", "is required: a non-empty string")
+    if len(text) > MAX_ID:
+        raise _Invalid("distinct_id", f"is longer than {MAX_ID} characters")
+    return text
+
+
+def _uuid(value: Any) -> str:
+    if value is None or value == "":
+        return str(uuidlib.uuid4())
+    if not isinstance(value, str) or len(value) > 100:
+        raise _Invalid("uuid", "must be a string of at most 100 characters")
+    return value
+
+
+def _timestamp(value: Any, now: int) -> int:
+    if value is None or value == "":
+        return now
+    if isinstance(value, bool):
+        raise _Invalid("timestamp", "must be an ISO-8601 string or epoch milliseconds")
+    try:
+        if isinstance(value, int | float):
+            moment = datetime.fromtimestamp(value / 1000, UTC)
+        elif isinstance(value, str):
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        else:
+            raise ValueError
+    except (ValueError, OverflowError, OSError):
+        raise _Invalid("timestamp", f"{str(value)[:40]!r} is not an ISO-8601 time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if not _EPOCH <= moment < _LATEST:
+        raise _Invalid("timestamp", "must fall between 1970 and 2100")
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _properties(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _Invalid("properties", "must be a JSON object")
+    return value
+
+
+def _check_size(event: Event, limit: int) -> None:
+    size = len(orjson.dumps(event.properties, option=orjson.OPT_NON_STR_KEYS))
+    if size > limit:
+        raise _Invalid("properties", f"are {size} bytes, over the limit of {limit} per event")

@@ -1,0 +1,1 @@
+"""The knowledge base: projects, launches, KPIs, signals, insights, actions, learnings."""

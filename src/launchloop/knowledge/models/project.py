@@ -1,0 +1,35 @@
+"""Projects and their keys: a public ingestion key and secret API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from launchloop.knowledge.models.base import Base, Timestamped
+
+
+class Project(Timestamped, Base):
+    """One product (or app) whose launches are followed; every record belongs to one."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    public_key: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="project")
+
+
+class ApiToken(Timestamped, Base):
+    """A secret API token; only its SHA-256 is stored, the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(200), default="default")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    project: Mapped[Project] = relationship(back_populates="tokens")

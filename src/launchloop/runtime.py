@@ -1,0 +1,45 @@
+"""One running launchloop: its settings, knowledge database, event store and writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from launchloop.config import Settings
+from launchloop.ingest.writer import GroupWriter
+from launchloop.knowledge.database import Database
+from launchloop.store.base import EventStore, open_store
+
+
+@dataclass
+class Runtime:
+    """What the server and the CLI share; open it with :func:`open_runtime`."""
+
+    settings: Settings
+    database: Database
+    store: EventStore
+    writer: GroupWriter
+
+    def close(self) -> None:
+        """Commit what is queued, then close the stores."""
+        self.writer.close()
+        self.store.close()
+        self.database.dispose()
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    """Open (and migrate) the stores named by ``settings``, creating the data dir if needed."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.resolved_database_url)
+    database.migrate()
+    store = open_store(
+        settings.resolved_events_url,
+        memory_limit=settings.duckdb_memory_limit,
+        threads=settings.duckdb_threads,
+    )
+    writer = GroupWriter(
+        store,
+        group_events=settings.writer_group_events,
+        group_wait_ms=settings.writer_group_wait_ms,
+        queue_events=settings.writer_queue_events,
+    )
+    return Runtime(settings, database, store, writer)

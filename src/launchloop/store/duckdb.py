@@ -1,0 +1,273 @@
+"""The embedded event store: one DuckDB file, one writer connection, append-only events."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from launchloop.errors import StorageFull
+from launchloop.ingest.batch import PersonMerge, PersonUpdate, WriteBatch
+from launchloop.store.base import EVENT_COLUMNS, ROW_COLUMNS
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    uuid VARCHAR NOT NULL,
+    project_id INTEGER NOT NULL,
+    timestamp TIMESTAMP NOT NULL,
+    received_at TIMESTAMP NOT NULL,
+    event VARCHAR NOT NULL,
+    distinct_id VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL,
+    session_id VARCHAR,
+    properties JSON,
+    url VARCHAR,
+    path VARCHAR,
+    referrer VARCHAR,
+    utm_source VARCHAR,
+    utm_medium VARCHAR,
+    utm_campaign VARCHAR,
+    browser VARCHAR,
+    os VARCHAR,
+    device_type VARCHAR,
+    element VARCHAR
+);
+CREATE TABLE IF NOT EXISTS person_distinct_ids (
+    project_id INTEGER NOT NULL,
+    distinct_id VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL,
+    PRIMARY KEY (project_id, distinct_id)
+);
+CREATE TABLE IF NOT EXISTS persons (
+    project_id INTEGER NOT NULL,
+    person_id VARCHAR NOT NULL,
+    properties JSON NOT NULL,
+    PRIMARY KEY (project_id, person_id)
+);
+"""
+
+_ROW_SCHEMA = pa.schema(
+    [
+        ("uuid", pa.string()),
+        ("project_id", pa.int32()),
+        ("timestamp", pa.timestamp("us")),
+        ("received_at", pa.timestamp("us")),
+        *[(name, pa.string()) for name in ROW_COLUMNS[4:]],
+    ]
+)
+
+# A retry carries the same uuid *and* the same timestamp; joining on both lets DuckDB skip every
+# row group whose time range misses the batch (zone maps), so the check stays cheap as data grows.
+_APPEND = f"""
+INSERT INTO events ({", ".join(EVENT_COLUMNS)})
+SELECT {
+    ", ".join(
+        "coalesce(p.person_id, b.distinct_id)" if c == "person_id" else "b." + c
+        for c in EVENT_COLUMNS
+    )
+}
+FROM (SELECT DISTINCT ON (project_id, uuid, timestamp) * FROM incoming) AS b
+LEFT JOIN person_distinct_ids AS p
+    ON p.project_id = b.project_id AND p.distinct_id = b.distinct_id
+WHERE NOT EXISTS (
+    SELECT 1 FROM events AS e
+    WHERE e.project_id = b.project_id AND e.uuid = b.uuid AND e.timestamp = b.timestamp
+)
+"""
+
+
+class DuckDBStore:
+    """Events, persons and distinct ids in one DuckDB database file (or in memory)."""
+
+    dialect = "duckdb"
+
+    def __init__(self, path: str, *, memory_limit: str = "2GB", threads: int = 0) -> None:
+        config: dict[str, Any] = {"memory_limit": memory_limit}
+        if threads:
+            config["threads"] = threads
+        self.path = path
+        self._con = duckdb.connect(path, config=config)
+        self._con.execute(SCHEMA)
+        self._lock = threading.Lock()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    def write(self, batch: WriteBatch) -> int:
+        """Apply the person changes, then append the new events; all in one transaction."""
+        with self._lock:
+            con = self._con
+            try:
+                con.execute("BEGIN")
+                for change in batch.person_changes:
+                    if isinstance(change, PersonMerge):
+                        _merge(con, change)
+                    else:
+                        _update(con, change)
+                added = self._append(con, batch.rows)
+                con.execute("COMMIT")
+            except duckdb.Error as error:
+                _rollback(con)
+                if _is_disk_full(error):
+                    raise StorageFull(str(error)) from error
+                raise
+            return added
+
+    def _append(self, con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> int:
+        if not rows:
+            return 0
+        incoming = pa.Table.from_arrays(
+            [
+                pa.array(column, type=field.type)
+                for column, field in zip(zip(*rows, strict=False), _ROW_SCHEMA, strict=False)
+            ],
+            schema=_ROW_SCHEMA,
+        )
+        con.register("incoming", incoming)
+        try:
+            result = con.execute(_APPEND).fetchone()
+        finally:
+            con.unregister("incoming")
+        return int(result[0]) if result else 0
+
+    def recent_events(
+        self,
+        project_id: int,
+        *,
+        event: str | None = None,
+        distinct_id: str | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        """The newest events of a project, newest first."""
+        where, params = ["project_id = ?"], [project_id]
+        if event is not None:
+            where.append("event = ?")
+            params.append(event)
+        if distinct_id is not None:
+            where.append("distinct_id = ?")
+            params.append(distinct_id)
+        sql = (
+            f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {' AND '.join(where)} "
+            "ORDER BY timestamp DESC, received_at DESC LIMIT ?"
+        )
+        rows = self._cursor().execute(sql, [*params, limit]).fetchall()
+        return [_event_dict(row) for row in rows]
+
+    def person(self, project_id: int, distinct_id: str) -> dict[str, Any] | None:
+        """The person behind ``distinct_id``: id, distinct ids, properties (None if unseen)."""
+        cur = self._cursor()
+        person_id = _person_of(cur, project_id, distinct_id)
+        seen = cur.execute(
+            "SELECT 1 FROM events WHERE project_id = ? AND person_id = ? LIMIT 1",
+            [project_id, person_id],
+        ).fetchone()
+        ids = cur.execute(
+            "SELECT distinct_id FROM person_distinct_ids WHERE project_id = ? AND person_id = ?",
+            [project_id, person_id],
+        ).fetchall()
+        props = cur.execute(
+            "SELECT properties FROM persons WHERE project_id = ? AND person_id = ?",
+            [project_id, person_id],
+        ).fetchone()
+        if not (seen or ids or props):
+            return None
+        distinct_ids = sorted({person_id, *(row[0] for row in ids)})
+        return {
+            "person_id": person_id,
+            "distinct_ids": distinct_ids,
+            "properties": orjson.loads(props[0]) if props else {},
+        }
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a read query on a cursor of its own (safe beside the writer)."""
+        return self._cursor().execute(sql, list(params)).fetchall()
+
+    def count_events(self, project_id: int) -> int:
+        """How many events a project has."""
+        row = self.query("SELECT count(*) FROM events WHERE project_id = ?", [project_id])
+        return int(row[0][0])
+
+    def close(self) -> None:
+        """Checkpoint and close the database."""
+        with self._lock:
+            self._con.close()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+def _is_disk_full(error: duckdb.Error) -> bool:
+    text = str(error).lower()
+    return "no space left" in text or "disk full" in text or "could not write" in text
+
+
+def _event_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    event = dict(zip(EVENT_COLUMNS, row, strict=True))
+    event["properties"] = orjson.loads(event["properties"]) if event["properties"] else {}
+    return event
+
+
+def _person_of(con: duckdb.DuckDBPyConnection, project_id: int, distinct_id: str) -> str:
+    row = con.execute(
+        "SELECT person_id FROM person_distinct_ids WHERE project_id = ? AND distinct_id = ?",
+        [project_id, distinct_id],
+    ).fetchone()
+    return str(row[0]) if row else distinct_id
+
+
+def _properties(con: duckdb.DuckDBPyConnection, project_id: int, person_id: str) -> dict[str, Any]:
+    row = con.execute(
+        "SELECT properties FROM persons WHERE project_id = ? AND person_id = ?",
+        [project_id, person_id],
+    ).fetchone()
+    return orjson.loads(row[0]) if row else {}
+
+
+def _save_properties(
+    con: duckdb.DuckDBPyConnection, project_id: int, person_id: str, props: dict[str, Any]
+) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO persons VALUES (?, ?, ?)",
+        [project_id, person_id, orjson.dumps(props).decode()],
+    )
+
+
+def _merge(con: duckdb.DuckDBPyConnection, change: PersonMerge) -> None:
+    """Point every distinct id of ``merge_id``'s person at ``keep_id``'s person."""
+    project = change.project_id
+    target = _person_of(con, project, change.keep_id)
+    source = _person_of(con, project, change.merge_id)
+    if target == source:
+        return
+    moved = {source, change.merge_id}
+    moved.update(
+        row[0]
+        for row in con.execute(
+            "SELECT distinct_id FROM person_distinct_ids WHERE project_id = ? AND person_id = ?",
+            [project, source],
+        ).fetchall()
+    )
+    con.executemany(
+        "INSERT OR REPLACE INTO person_distinct_ids VALUES (?, ?, ?)",
+        [[project, distinct_id, target] for distinct_id in sorted(moved)],
+    )
+    source_props = _properties(con, project, source)
+    if source_props:
+        # The kept person's own values win; the merged one only fills gaps.
+        _save_properties(con, project, target, source_props | _properties(con, project, target))
+        con.execute("DELETE FROM persons WHERE project_id = ? AND person_id = ?", [project, source])
+
+
+def _update(con: duckdb.DuckDBPyConnection, change: PersonUpdate) -> None:
+    person_id = _person_of(con, change.project_id, change.distinct_id)
+    current = _properties(con, change.project_id, person_id)
+    merged = change.set_once | current | change.set
+    if merged != current:
+        _save_properties(con, change.project_id, person_id, merged)

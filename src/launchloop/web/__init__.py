@@ -1,0 +1,1 @@
+"""The HTTP server: JSON API (OpenAPI) and, later, the web app's pages."""

@@ -1,0 +1,43 @@
+"""The FastAPI application: ``create_app(settings)`` wires the runtime and every router."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from launchloop import __version__
+from launchloop.config import Settings
+from launchloop.runtime import open_runtime
+from launchloop.web.api import capture, events
+from launchloop.web.auth import KeyRing
+from launchloop.web.errors import install_error_handlers
+
+ROUTERS = (capture.router, events.router)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The launchloop server for ``settings``; stores open at startup, close at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = open_runtime(settings)
+        app.state.runtime = runtime
+        app.state.keys = KeyRing(runtime.database)
+        try:
+            yield
+        finally:
+            runtime.close()
+
+    app = FastAPI(title="launchloop", version=__version__, lifespan=lifespan)
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        """``{"status": "ok"}`` while the server runs."""
+        return {"status": "ok"}
+
+    return app

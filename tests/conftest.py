@@ -1,0 +1,132 @@
+"""Shared fixtures: a data dir with a project, a live server on loopback (thread or process)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from launchloop.config import Settings, load_settings
+from launchloop.knowledge.database import Database
+from launchloop.knowledge.projects import NewProject, create_project
+
+
+def free_port() -> int:
+    """A TCP port that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 30.0) -> None:
+    """Poll ``url/healthz`` until it answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server at {url} did not come up")
+
+
+@dataclass
+class Server:
+    """A launchloop server on loopback and the project made for the test."""
+
+    url: str
+    project: NewProject
+    settings: Settings
+
+    def api(self) -> httpx.Client:
+        """An HTTP client with the project's secret token."""
+        return httpx.Client(
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {self.project.secret_token}"},
+            timeout=30,
+        )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings of an empty embedded data dir."""
+    return load_settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def project(settings: Settings) -> NewProject:
+    """A project in the data dir of ``settings`` (migrated)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.resolved_database_url)
+    database.migrate()
+    with database.session() as session:
+        made = create_project(session, name="Test product")
+    database.dispose()
+    return made
+
+
+@pytest.fixture
+def server(settings: Settings, project: NewProject) -> Iterator[Server]:
+    """The app served by uvicorn in a thread of the test process, on a free loopback port."""
+    from launchloop.web.app import create_app
+
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url)
+    yield Server(url, project, settings)
+    running.should_exit = True
+    thread.join(timeout=30)
+
+
+def start_server_process(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    """``launchloop serve`` as a separate process (for crash tests)."""
+    env = {**os.environ, "LAUNCHLOOP_DATA_DIR": str(settings.data_dir)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "launchloop", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards).
+
+    Under CI a missing server fails the test: scripts/test starts one, so it must be there.
+    """
+    import uuid
+
+    import psycopg
+
+    base = os.environ.get(
+        "LAUNCHLOOP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+    )
+    try:
+        admin = psycopg.connect(base, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI and unreachable: {error}")
+        pytest.skip(f"PostgreSQL unreachable (scripts/test starts it): {error}")
+    name = f"ll_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
