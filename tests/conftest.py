@@ -59,9 +59,10 @@ class Server:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings of an empty embedded data dir."""
-    return load_settings(data_dir=tmp_path / "data")
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Settings of an empty embedded data dir; parametrize indirectly with a dict to override."""
+    overrides = getattr(request, "param", None) or {}
+    return load_settings(data_dir=tmp_path / "data", **overrides)
 
 
 @pytest.fixture

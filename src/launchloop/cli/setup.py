@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import typer
 from rich.console import Console
 
 from launchloop.cli import app
 from launchloop.cli.options import DataDir, JsonOutput
-from launchloop.config import load_settings
+from launchloop.config import Settings, load_settings
 from launchloop.errors import InvalidInput
 from launchloop.knowledge.database import Database
 from launchloop.knowledge.projects import NewProject, create_project, list_projects
@@ -80,15 +82,44 @@ def project_list(data_dir: DataDir = None, as_json: JsonOutput = False) -> None:
 
 
 @app.command()
+def demo(
+    data_dir: DataDir = None,
+    host: str = typer.Option(None, help="Address to listen on (default 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port to listen on (default 8000)."),
+    persons: int = typer.Option(1500, min=10, help="Simulated visitors."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Seed only, do not serve."),
+) -> None:
+    """Seed a simulated launch into an embedded data dir (./.launchloop-demo) and serve it."""
+    from launchloop.demo import seed_demo
+    from launchloop.runtime import open_runtime
+
+    settings = load_settings(data_dir=data_dir or Path(".launchloop-demo"), host=host, port=port)
+    runtime = open_runtime(settings)
+    try:
+        made = seed_demo(runtime, persons=persons)
+    finally:
+        runtime.close()
+    console.print(f"Demo data in [bold]{settings.data_dir}[/bold]: {made.seeded} events seeded now")
+    console.print(f"  public ingestion key: [green]{made.public_key}[/green]")
+    console.print(f"  secret API token:     [yellow]{made.secret_token}[/yellow]")
+    if not no_serve:
+        console.print(f"Serving on http://{settings.host}:{settings.port} (Ctrl-C stops)")
+        _serve(settings)
+
+
+@app.command()
 def serve(
     data_dir: DataDir = None,
     host: str = typer.Option(None, help="Address to listen on (default 127.0.0.1)."),
     port: int = typer.Option(None, help="Port to listen on (default 8000)."),
 ) -> None:
     """Serve the API (and the app) until interrupted."""
+    _serve(load_settings(data_dir=data_dir, host=host, port=port))
+
+
+def _serve(settings: Settings) -> None:
     import uvicorn
 
     from launchloop.web.app import create_app
 
-    settings = load_settings(data_dir=data_dir, host=host, port=port)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
