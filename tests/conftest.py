@@ -19,6 +19,7 @@ import uvicorn
 from launchloop.config import Settings, load_settings
 from launchloop.knowledge.database import Database
 from launchloop.knowledge.projects import NewProject, create_project
+from launchloop.store.base import EventStore, open_store
 
 
 def free_port() -> int:
@@ -131,3 +132,24 @@ def postgres_url() -> Iterator[str]:
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+#: The event stores that store-parametrized tests run on (DESIGN.md: same numbers on both).
+EVENT_STORES = ("duckdb", "chdb")
+
+
+def event_store_url(kind: str, folder: Path) -> str:
+    """The URL of an empty event store of ``kind`` inside ``folder``."""
+    if kind == "duckdb":
+        return f"duckdb:///{folder / 'events.duckdb'}"
+    return f"chdb:///{folder / 'events.chdb'}"
+
+
+@pytest.fixture(params=EVENT_STORES)
+def event_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
+    """An empty event store, once per engine (chdb: one open store per process at a time)."""
+    store = open_store(event_store_url(request.param, tmp_path))
+    try:
+        yield store
+    finally:
+        store.close()

@@ -29,7 +29,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path(".launchloop"), description="Folder of the embedded stores.")
     events_url: str = Field(
-        "", description="Event store: duckdb:///path (default: <data_dir>/events.duckdb)."
+        "",
+        description="Event store: duckdb:///path (default: <data_dir>/events.duckdb), "
+        "chdb:///path (ClickHouse in-process) or clickhouse://user:pass@host:8123/db.",
     )
     database_url: str = Field(
         "", description="Knowledge database (default: sqlite:///<data_dir>/launchloop.db)."

@@ -20,7 +20,7 @@ err_console = Console(stderr=True)
 
 def main() -> None:
     """Entry point of the console script: core errors become one clear line and exit 2."""
-    from launchloop.cli import events, setup  # noqa: F401  (registers the commands)
+    from launchloop.cli import events, imports, setup  # noqa: F401  (registers the commands)
 
     try:
         app()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,8 +27,7 @@ class Event:
         """The tuple in ``ROW_COLUMNS`` order that the store appends."""
         props = self.properties
         url = _text(props.get("$current_url") or props.get("url"))
-        parts = urlsplit(url) if url else None
-        query = parse_qs(parts.query) if parts and parts.query else {}
+        path, query = _split_url(url) if url else (None, _NO_QUERY)
         agent = _agent(props)
         return (
             self.uuid,
@@ -39,14 +39,14 @@ class Event:
             _text(props.get("$session_id") or props.get("session_id")),
             orjson.dumps(props, option=orjson.OPT_NON_STR_KEYS).decode(),
             url,
-            _text(props.get("$pathname") or props.get("path")) or (parts.path if parts else None),
+            _text(props.get("$pathname") or props.get("path") or path),
             _text(props.get("$referrer") or props.get("referrer")),
             _utm(props, query, "utm_source"),
             _utm(props, query, "utm_medium"),
             _utm(props, query, "utm_campaign"),
-            _text(props.get("$browser")) or agent[0],
-            _text(props.get("$os")) or agent[1],
-            _text(props.get("$device_type")) or agent[2],
+            agent[0],
+            agent[1],
+            agent[2],
             _element(props),
         )
 
@@ -74,6 +74,19 @@ class Event:
         return changes
 
 
+_NO_QUERY: dict[str, list[str]] = {}
+
+
+@lru_cache(maxsize=8192)
+def _split_url(url: str) -> tuple[str, dict[str, list[str]]]:
+    """Path and query parameters of a URL (read only): cached, as a site's page URLs repeat."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[oops": keep the URL as sent, extract nothing from it
+        return "", _NO_QUERY
+    return parts.path, parse_qs(parts.query) if parts.query else _NO_QUERY
+
+
 def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -88,11 +101,25 @@ def _utm(props: dict[str, Any], query: dict[str, list[str]], name: str) -> str |
     return values[0] if values else None
 
 
-def _agent(props: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
-    if props.get("$browser") and props.get("$os") and props.get("$device_type"):
-        return (None, None, None)
+def _agent(props: dict[str, Any]) -> tuple[str | None, ...]:
+    """(browser, os, device type): a browser SDK's own values, else the forwarded User-Agent.
+
+    posthog-js sends ``$browser``, ``$os`` and ``$device_type`` together and they describe the
+    user's device. Server SDKs send no ``$browser`` but add ``$os`` of the *server* (posthog-python
+    does), so there a forwarded ``$user_agent`` describes the user better and wins.
+    """
+    given = (
+        _text(props.get("$browser")),
+        _text(props.get("$os")),
+        _text(props.get("$device_type")),
+    )
+    if all(given):
+        return given
     agent = props.get("$user_agent") or props.get("$raw_user_agent")
-    return parse_user_agent(agent) if isinstance(agent, str) else (None, None, None)
+    parsed = parse_user_agent(agent) if isinstance(agent, str) else (None, None, None)
+    if given[0]:
+        return tuple(mine or theirs for mine, theirs in zip(given, parsed, strict=True))
+    return tuple(theirs or mine for mine, theirs in zip(given, parsed, strict=True))
 
 
 def _element(props: dict[str, Any]) -> str | None:

@@ -40,8 +40,10 @@ def parse_user_agent(agent: str) -> tuple[str | None, str | None, str | None]:
         device = "Bot"
     elif "iPad" in agent or "Tablet" in agent:
         device = "Tablet"
-    elif "Mobi" in agent or "iPhone" in agent or system == "Android":
+    elif "Mobi" in agent or "iPhone" in agent or "iPod" in agent:
         device = "Mobile"
+    elif system == "Android":
+        device = "Tablet"  # Android tablets leave "Mobile" out of their User-Agent
     else:
         device = "Desktop"
     return (browser, system, device)

@@ -14,7 +14,7 @@ from launchloop.ingest.event import Event
 MAX_NAME = 200
 MAX_ID = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_LATEST_MICROS = 4_102_444_800_000_000  # 2100-01-01T00:00:00Z
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,21 +82,22 @@ def _uuid(value: Any) -> str:
 def _timestamp(value: Any, now: int) -> int:
     if value is None or value == "":
         return now
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _Invalid("timestamp", "must be an ISO-8601 string or epoch milliseconds")
     try:
-        if isinstance(value, int | float):
-            moment = datetime.fromtimestamp(value / 1000, UTC)
-        elif isinstance(value, str):
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        else:
-            raise ValueError
-    except (ValueError, OverflowError, OSError):
+        micros = _iso_micros(value) if isinstance(value, str) else round(value * 1000)
+    except (ValueError, OverflowError):
         raise _Invalid("timestamp", f"{str(value)[:40]!r} is not an ISO-8601 time") from None
+    if not 0 <= micros < _LATEST_MICROS:
+        raise _Invalid("timestamp", "must fall between 1970 and 2100")
+    return micros
+
+
+def _iso_micros(text: str) -> int:
+    """Epoch microseconds of an ISO-8601 time; no offset means UTC, digits past µs are cut."""
+    moment = datetime.fromisoformat(text)  # Python 3.11+ reads "Z" and compact offsets
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    if not _EPOCH <= moment < _LATEST:
-        raise _Invalid("timestamp", "must fall between 1970 and 2100")
     delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -38,7 +39,8 @@ ROW_COLUMNS: tuple[str, ...] = tuple(c for c in EVENT_COLUMNS if c != "person_id
 class EventStore(Protocol):
     """An append-only event engine with person merging.
 
-    Implementations: :class:`launchloop.store.duckdb.DuckDBStore` (embedded default).
+    Implementations: :class:`launchloop.store.duckdb.DuckDBStore` (embedded default),
+    :class:`launchloop.store.clickhouse.ClickHouseStore` (chdb in-process, or a server).
     """
 
     dialect: str
@@ -79,9 +81,28 @@ class EventStore(Protocol):
 
 
 def open_store(url: str, **options: Any) -> EventStore:
-    """Open the event store named by ``url`` (``duckdb:///path`` or ``duckdb:///:memory:``)."""
+    """Open the event store named by ``url``.
+
+    ``duckdb:///path`` (or ``duckdb:///:memory:``), ``chdb:///path`` (or ``chdb://:memory:``),
+    ``clickhouse://user:pass@host:8123/db``. ``options`` are engine tuning (DuckDB's
+    ``memory_limit``, ``threads``); a store ignores those it does not take.
+    """
     if url.startswith("duckdb://"):
         from launchloop.store.duckdb import DuckDBStore
 
-        return DuckDBStore(url.removeprefix("duckdb://").removeprefix("/") or ":memory:", **options)
-    raise ValueError(f"unsupported event store URL: {url!r} (expected duckdb:///path)")
+        path = url.removeprefix("duckdb://").removeprefix("/") or ":memory:"
+        return DuckDBStore(path, **_taken(DuckDBStore, options))
+    if url.startswith(("chdb://", "clickhouse://", "clickhouses://")):
+        from launchloop.store.clickhouse import ClickHouseStore
+
+        return ClickHouseStore.open(url)
+    raise ValueError(
+        f"unsupported event store URL: {url!r} "
+        "(expected duckdb:///path, chdb:///path or clickhouse://user:pass@host:8123/db)"
+    )
+
+
+def _taken(store: type, options: dict[str, Any]) -> dict[str, Any]:
+    """The options that ``store``'s constructor accepts."""
+    accepted = inspect.signature(store).parameters
+    return {name: value for name, value in options.items() if name in accepted}

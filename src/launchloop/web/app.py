@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 
 from launchloop import __version__
@@ -33,6 +34,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="launchloop", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
+    # Browser SDKs (posthog-js, analytics.js) post from the product's own origin and retry any
+    # answer they may not read; keys travel in bodies and headers, never cookies (no credentials).
+    app.add_middleware(
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"]
+    )
     for router in ROUTERS:
         app.include_router(router)
 

@@ -49,7 +49,8 @@ def _canonical(item: Any) -> Any:
         props = {k: v for k, v in props.items() if k not in ("token", "$token")}
         for field in ("$set", "$set_once"):
             if isinstance(item.get(field), dict):
-                props[field] = {**item[field], **props.get(field, {})}
+                inner = props.get(field)
+                props[field] = item[field] | (inner if isinstance(inner, dict) else {})
     distinct_id = item.get("distinct_id")
     if distinct_id is None and isinstance(props, dict):
         distinct_id = props.get("distinct_id")

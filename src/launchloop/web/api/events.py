@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 
 from launchloop.errors import NotFound
 from launchloop.runtime import Runtime
@@ -15,12 +15,20 @@ from launchloop.web.auth import SecretProject
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
 
+def _as_utc(moment: datetime) -> datetime:
+    """Stores keep naive UTC times; say so on the wire (``...Z``) instead of leaving it implied."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
 class EventPublic(BaseModel):
     """One stored event."""
 
     uuid: str
-    timestamp: datetime
-    received_at: datetime
+    timestamp: UtcDatetime
+    received_at: UtcDatetime
     event: str
     distinct_id: str
     person_id: str
@@ -61,7 +69,7 @@ def list_events(
     )
 
 
-@router.get("/persons/{distinct_id}", response_model=PersonPublic, summary="A person")
+@router.get("/persons/{distinct_id:path}", response_model=PersonPublic, summary="A person")
 def get_person(request: Request, project_id: SecretProject, distinct_id: str) -> dict[str, Any]:
     """The person behind a distinct id, with the ids merged into it and its properties."""
     runtime: Runtime = request.app.state.runtime
