@@ -60,7 +60,8 @@ class GroupWriter:
         """
         size = max(len(batch.rows), 1)
         with self._count_lock:
-            if self._pending_events + size > self.queue_events:
+            # An empty queue takes any batch, so one larger than the queue is not refused forever.
+            if self._pending_events and self._pending_events + size > self.queue_events:
                 raise OverCapacity(retry_after=1)
             self._pending_events += size
         future: Future[int] = Future()

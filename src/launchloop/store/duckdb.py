@@ -14,6 +14,7 @@ import pyarrow as pa
 from launchloop.errors import StorageFull
 from launchloop.ingest.batch import PersonMerge, PersonUpdate, WriteBatch
 from launchloop.store.base import EVENT_COLUMNS, ROW_COLUMNS
+from launchloop.store.duckdb_persons import apply_person_changes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -61,8 +62,9 @@ _ROW_SCHEMA = pa.schema(
     ]
 )
 
-# A retry carries the same uuid *and* the same timestamp; joining on both lets DuckDB skip every
-# row group whose time range misses the batch (zone maps), so the check stays cheap as data grows.
+# A retry carries the same uuid *and* the same timestamp. The explicit BETWEEN on the batch's
+# time range lets DuckDB skip every row group whose range misses it (zone maps): without it the
+# check scanned every stored key, ~40 ms per 10,000 events at 2M events and growing (issue 2).
 _APPEND = f"""
 INSERT INTO events ({", ".join(EVENT_COLUMNS)})
 SELECT {
@@ -71,12 +73,13 @@ SELECT {
         for c in EVENT_COLUMNS
     )
 }
-FROM (SELECT DISTINCT ON (project_id, uuid, timestamp) * FROM incoming) AS b
+FROM incoming AS b
 LEFT JOIN person_distinct_ids AS p
     ON p.project_id = b.project_id AND p.distinct_id = b.distinct_id
 WHERE NOT EXISTS (
     SELECT 1 FROM events AS e
     WHERE e.project_id = b.project_id AND e.uuid = b.uuid AND e.timestamp = b.timestamp
+        AND e.timestamp BETWEEN make_timestamp($low) AND make_timestamp($high)
 )
 """
 
@@ -104,11 +107,7 @@ class DuckDBStore:
             con = self._con
             try:
                 con.execute("BEGIN")
-                for change in batch.person_changes:
-                    if isinstance(change, PersonMerge):
-                        _merge(con, change)
-                    else:
-                        _update(con, change)
+                apply_person_changes(con, batch.person_changes)
                 added = self._append(con, batch.rows)
                 con.execute("COMMIT")
             except duckdb.Error as error:
@@ -121,6 +120,7 @@ class DuckDBStore:
     def _append(self, con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> int:
         if not rows:
             return 0
+        rows = _first_of_each(rows)
         incoming = pa.Table.from_arrays(
             [
                 pa.array(column, type=field.type)
@@ -128,9 +128,12 @@ class DuckDBStore:
             ],
             schema=_ROW_SCHEMA,
         )
+        _finish_result(con)
         con.register("incoming", incoming)
         try:
-            result = con.execute(_APPEND).fetchone()
+            times = [row[2] for row in rows]
+            span = {"low": min(times), "high": max(times)}
+            result = con.execute(_APPEND, span).fetchone()
         finally:
             con.unregister("incoming")
         return int(result[0]) if result else 0
@@ -196,6 +199,28 @@ class DuckDBStore:
         """Checkpoint and close the database."""
         with self._lock:
             self._con.close()
+
+
+def _first_of_each(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows of a group without repeats of a (project, uuid, timestamp): the first one wins.
+
+    Done here rather than with DISTINCT ON in SQL, which cost ~30% of the append (issue 2).
+    """
+    first: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for row in rows:
+        first.setdefault((row[1], row[0], row[2]), row)
+    return rows if len(first) == len(rows) else list(first.values())
+
+
+def _finish_result(con: duckdb.DuckDBPyConnection) -> None:
+    """Run a half-read result to its end: DuckDB 2 refuses ``register()`` while one is open.
+
+    A person lookup read with ``fetchone()`` leaves its result open; the append then failed the
+    whole group (a 500 for every request in it) whenever a repeated identify came last.
+    """
+    complete = getattr(con, "complete", None)  # DuckDB >= 2.0; older versions close it for us
+    if complete is not None:
+        complete()
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

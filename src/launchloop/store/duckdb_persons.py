@@ -1,0 +1,145 @@
+"""Person changes of one group commit, applied with a handful of statements instead of ~8 each.
+
+Identify and alias events merge persons; ``$set``/``$set_once`` update their properties. Done one
+change at a time, every change costs several DuckDB round trips (~5 ms per identify event, a third
+of the server's CPU at 0.2% identify traffic, issue 2). Here the group loads the mapping rows and
+properties of every person it touches in three queries, applies the changes in arrival order in
+memory with the same rules as before, and writes back what changed in at most three statements.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import orjson
+
+from launchloop.ingest.batch import PersonChange, PersonMerge, PersonUpdate
+
+
+@dataclass
+class _Persons:
+    """The touched slice of one project's person tables, and what changed in it."""
+
+    project_id: int
+    person_of: dict[str, str] = field(default_factory=dict)
+    members: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    properties: dict[str, dict[str, Any]] = field(default_factory=dict)
+    moved: set[str] = field(default_factory=set)
+    saved: set[str] = field(default_factory=set)
+    deleted: set[str] = field(default_factory=set)
+
+    def person(self, distinct_id: str) -> str:
+        """The person behind a distinct id (itself when never merged)."""
+        return self.person_of.get(distinct_id, distinct_id)
+
+    def merge(self, change: PersonMerge) -> None:
+        """Point every distinct id of ``merge_id``'s person at ``keep_id``'s person."""
+        target, source = self.person(change.keep_id), self.person(change.merge_id)
+        if target == source:
+            return
+        moved = {source, change.merge_id} | self.members.pop(source, set())
+        for distinct_id in moved:
+            self.person_of[distinct_id] = target
+        self.members[target] |= moved
+        self.moved |= moved
+        source_props = self.properties.get(source)
+        if source_props:
+            # The kept person's own values win; the merged one only fills gaps.
+            self._save(target, source_props | self.properties.get(target, {}))
+            del self.properties[source]
+            self.saved.discard(source)
+            self.deleted.add(source)
+
+    def update(self, change: PersonUpdate) -> None:
+        """``set_once`` fills what is missing, ``set`` overwrites."""
+        person = self.person(change.distinct_id)
+        current = self.properties.get(person, {})
+        merged = change.set_once | current | change.set
+        if merged != current:
+            self._save(person, merged)
+
+    def _save(self, person: str, props: dict[str, Any]) -> None:
+        self.properties[person] = props
+        self.saved.add(person)
+        self.deleted.discard(person)
+
+
+def apply_person_changes(con: duckdb.DuckDBPyConnection, changes: list[PersonChange]) -> None:
+    """Apply ``changes`` in order inside the caller's transaction (merges, then property sets)."""
+    by_project: dict[int, list[PersonChange]] = defaultdict(list)
+    for change in changes:
+        by_project[change.project_id].append(change)
+    for project_id, project_changes in by_project.items():
+        persons = _load(con, project_id, project_changes)
+        for change in project_changes:
+            if isinstance(change, PersonMerge):
+                persons.merge(change)
+            else:
+                persons.update(change)
+        _store(con, persons)
+
+
+def _ids(changes: list[PersonChange]) -> list[str]:
+    found: set[str] = set()
+    for change in changes:
+        if isinstance(change, PersonMerge):
+            found.update((change.keep_id, change.merge_id))
+        else:
+            found.add(change.distinct_id)
+    return sorted(found)
+
+
+def _load(con: duckdb.DuckDBPyConnection, project_id: int, changes: list[PersonChange]) -> _Persons:
+    """Mapping rows and properties of every person the changes name, in three queries."""
+    persons = _Persons(project_id)
+    ids = _ids(changes)
+    direct = con.execute(
+        "SELECT distinct_id, person_id FROM person_distinct_ids "
+        "WHERE project_id = $p AND distinct_id IN (SELECT unnest($ids))",
+        {"p": project_id, "ids": ids},
+    ).fetchall()
+    touched = sorted({person for _, person in direct} | set(ids))
+    rows = con.execute(
+        "SELECT distinct_id, person_id FROM person_distinct_ids "
+        "WHERE project_id = $p AND person_id IN (SELECT unnest($persons))",
+        {"p": project_id, "persons": touched},
+    ).fetchall()
+    for distinct_id, person in (*direct, *rows):
+        persons.person_of[distinct_id] = person
+        persons.members[person].add(distinct_id)
+    for person, props in con.execute(
+        "SELECT person_id, properties FROM persons "
+        "WHERE project_id = $p AND person_id IN (SELECT unnest($persons))",
+        {"p": project_id, "persons": touched},
+    ).fetchall():
+        persons.properties[person] = orjson.loads(props)
+    return persons
+
+
+def _store(con: duckdb.DuckDBPyConnection, persons: _Persons) -> None:
+    """Write back the moved distinct ids, the saved properties and the merged-away persons."""
+    project = persons.project_id
+    if persons.moved:
+        moved = sorted(persons.moved)
+        con.execute(
+            "INSERT OR REPLACE INTO person_distinct_ids SELECT $p, unnest($ids), unnest($persons)",
+            {"p": project, "ids": moved, "persons": [persons.person_of[d] for d in moved]},
+        ).fetchall()
+    if persons.deleted:
+        con.execute(
+            "DELETE FROM persons WHERE project_id = $p AND person_id IN (SELECT unnest($ids))",
+            {"p": project, "ids": sorted(persons.deleted)},
+        ).fetchall()
+    if persons.saved:
+        saved = sorted(persons.saved)
+        con.execute(
+            "INSERT OR REPLACE INTO persons SELECT $p, unnest($ids), unnest($props)",
+            {
+                "p": project,
+                "ids": saved,
+                "props": [orjson.dumps(persons.properties[p]).decode() for p in saved],
+            },
+        ).fetchall()
