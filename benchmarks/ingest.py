@@ -1,0 +1,551 @@
+"""Ingestion benchmark: HTTP capture with durable acknowledgements against the in-process writer.
+
+Run: ``.venv/bin/python benchmarks/ingest.py [--events N] [--clients C] [--out docs/benchmarks.md]``
+
+1. In process: decode each 100-event native body, ``prepare()`` it and hand it to the
+   ``GroupWriter`` of an on-disk DuckDB store (a window of batches in flight, so the writer can
+   group commits the way it does behind the server), plus the one-commit-per-batch figure of
+   ``write_sync``.
+2. Over HTTP: ``launchloop serve`` in its own process on a free loopback port with a fresh data
+   dir, driven by ``C`` client processes, each keeping ``--concurrency`` keep-alive requests in
+   flight; sustained events/s, request latency and the server's RSS sampled every second.
+3. A table on stdout, and the ``## Ingestion`` section of ``--out`` written or replaced.
+
+Issue 2, "Performance": >= 50,000 events/s over HTTP, >= 50% of in-process, memory flat over
+10M events. A benchmark, never a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import multiprocessing
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import httpx
+import psutil
+
+from launchloop.ingest.decode import decode_body
+from launchloop.ingest.formats.native import read_native
+from launchloop.ingest.pipeline import prepare
+from launchloop.ingest.writer import GroupWriter
+from launchloop.store.duckdb import DuckDBStore
+
+BATCH = 100
+EVENT_BYTES = 350  # measured: the bodies average ~3,600 bytes per 100 events with the envelope
+SECTION = "## Ingestion"
+_PAGES = ("/", "/pricing", "/signup", "/docs/getting-started", "/app/projects", "/app/settings")
+_EVENTS = ("$pageview", "$pageview", "$autocapture", "$pageleave", "feature_used", "signed_up")
+_SOURCES = (("newsletter", "email"), ("google", "cpc"), ("twitter", "social"), ("", ""))
+_BROWSERS = (("Chrome", "Desktop"), ("Safari", "Mobile"), ("Firefox", "Desktop"))
+
+
+# -- realistic events ------------------------------------------------------------------------
+
+
+class EventSource:
+    """Native batches of ~300-byte events: page views and clicks with URLs, UTM, browser, session.
+
+    A share of ``$identify`` events (with ``$anon_distinct_id`` and ``$set``) makes the writer
+    merge persons as real traffic does. Every event gets a fresh uuid, so nothing is deduplicated.
+    """
+
+    def __init__(
+        self, seed: int, key: str, *, users: int = 50_000, identify: float = 0.002
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.key, self.users, self.identify, self.seed = key, users, identify, seed
+        self.counter = 0
+        self.fragments = [self._properties() for _ in range(2_000)]
+
+    def _properties(self) -> str:
+        rng = self.rng
+        source, medium = rng.choice(_SOURCES)
+        query = f"?utm_source={source}&utm_medium={medium}&utm_campaign=launch-{rng.randint(1, 9)}"
+        browser, device = rng.choice(_BROWSERS)
+        props = {
+            "$current_url": f"https://app.example.com{rng.choice(_PAGES)}{query if source else ''}",
+            "$referrer": rng.choice(("https://www.google.com/", "$direct", "https://t.co/")),
+            "$browser": browser,
+            "$device_type": device,
+            "$session_id": f"0190{rng.getrandbits(64):016x}",
+        }
+        return json.dumps(props, separators=(",", ":"))
+
+    def _event(self, now: str) -> str:
+        rng = self.rng
+        self.counter += 1
+        uuid = f"{self.seed:08x}-0000-4000-8000-{self.counter:012x}"
+        user = f"user-{rng.randrange(self.users)}"
+        if rng.random() < self.identify:
+            props = f'{{"$anon_distinct_id":"anon-{rng.randrange(10**9)}","$set":{{"plan":"pro"}}}}'
+            name = "$identify"
+        else:
+            props, name = rng.choice(self.fragments), rng.choice(_EVENTS)
+        return (
+            f'{{"event":"{name}","distinct_id":"{user}","timestamp":"{now}",'
+            f'"uuid":"{uuid}","properties":{props}}}'
+        )
+
+    def body(self) -> bytes:
+        """One native request body of ``BATCH`` events timestamped now."""
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        events = ",".join(self._event(now) for _ in range(BATCH))
+        return f'{{"api_key":"{self.key}","events":[{events}]}}'.encode()
+
+
+# -- in process ------------------------------------------------------------------------------
+
+
+@dataclass
+class InProcess:
+    """Events/s through decode + prepare + GroupWriter on disk (busy time, generation excluded)."""
+
+    events: int
+    grouped_eps: float
+    sync_events: int
+    sync_eps: float
+
+
+def _run_writer(path: Path, batches: int, window: int) -> float:
+    """Seconds spent decoding, preparing and committing ``batches`` bodies, ``window`` in flight."""
+    source = EventSource(1, "unused")
+    store = DuckDBStore(str(path))
+    writer = GroupWriter(store)
+    pending: list[Future[int]] = []
+    busy = 0.0
+    for _ in range(batches):
+        body = source.body()
+        start = time.perf_counter()
+        envelope = read_native(decode_body(body, limit=5_000_000))
+        prepared = prepare(envelope.events, project_id=1, max_event_bytes=1_000_000)
+        pending.append(writer.submit(prepared.batch))
+        if len(pending) >= window:
+            pending.pop(0).result()
+        busy += time.perf_counter() - start
+    start = time.perf_counter()
+    for future in pending:
+        future.result()
+    writer.close()
+    store.close()
+    return busy + time.perf_counter() - start
+
+
+def run_in_process(events: int, sync_events: int, window: int) -> InProcess:
+    """The in-process ceiling: grouped commits (``window`` batches in flight) and write_sync."""
+    folder = Path(tempfile.mkdtemp(prefix="ll-bench-"))
+    try:
+        grouped = _run_writer(folder / "grouped.duckdb", events // BATCH, window)
+        sync = _run_writer(folder / "sync.duckdb", sync_events // BATCH, 1)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return InProcess(events, events / grouped, sync_events, sync_events / sync)
+
+
+# -- over HTTP -------------------------------------------------------------------------------
+
+
+@dataclass
+class ClientResult:
+    """What one client process saw: per-request (finish time, latency s, status)."""
+
+    finished: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    accepted: int = 0
+    cpu_seconds: float = 0.0
+
+
+def _post(http: httpx.Client, body: bytes, out: ClientResult, lock: threading.Lock) -> None:
+    """POST one batch as an SDK does: a 503 is retried after its Retry-After."""
+    while True:
+        start = time.perf_counter()
+        try:
+            response = http.post("/api/v1/events", content=body)
+        except httpx.TransportError:
+            with lock:
+                out.statuses[0] += 1  # "0": no answer (connection reset); retried as SDKs do
+            time.sleep(0.1)
+            continue
+        end = time.perf_counter()
+        with lock:
+            out.finished.append(time.time())
+            out.latencies.append(end - start)
+            out.statuses[response.status_code] += 1
+        if response.status_code != 503:
+            break
+        time.sleep(float(response.headers.get("retry-after", "1")))
+    if response.status_code == 200:
+        with lock:
+            out.accepted += response.json()["accepted"]
+
+
+def _client_thread(
+    url: str, source: EventSource, lock: threading.Lock, quota: list[int], out: ClientResult
+) -> None:
+    headers = {"content-type": "application/json"}
+    with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
+        while True:
+            with lock:
+                if quota[0] <= 0:
+                    return
+                quota[0] -= 1
+                body = source.body()
+            _post(http, body, out, lock)
+
+
+def run_client(args: tuple[str, str, int, int, int, float]) -> ClientResult:
+    """One client process: ``concurrency`` threads, each a keep-alive loop of batch POSTs."""
+    url, key, seed, requests, concurrency, start_at = args
+    source = EventSource(seed, key)
+    out, lock, quota = ClientResult(), threading.Lock(), [requests]
+    time.sleep(max(0.0, start_at - time.time()))
+    cpu = time.process_time()
+    with ThreadPoolExecutor(concurrency) as pool:
+        for task in [
+            pool.submit(_client_thread, url, source, lock, quota, out) for _ in range(concurrency)
+        ]:
+            task.result()
+    out.cpu_seconds = time.process_time() - cpu
+    return out
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+class MemoryProbe:
+    """Samples a process's RSS (MiB) and CPU% every ``interval`` seconds in a thread."""
+
+    def __init__(self, pid: int, interval: float = 1.0) -> None:
+        self.process, self.interval = psutil.Process(pid), interval
+        self.samples: list[tuple[float, float, float]] = []
+        self.cpu_start = self.cpu_seconds = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        self.process.cpu_percent()
+        self.cpu_start = _cpu_seconds(self.process)
+        while not self._stop.wait(self.interval):
+            try:
+                rss = self.process.memory_info().rss / 2**20
+                self.samples.append((time.time(), rss, self.process.cpu_percent()))
+                self.cpu_seconds = _cpu_seconds(self.process) - self.cpu_start
+            except psutil.Error:
+                return
+
+    def __enter__(self) -> MemoryProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        with contextlib.suppress(psutil.Error):
+            self.cpu_seconds = _cpu_seconds(self.process) - self.cpu_start
+
+
+@dataclass
+class HttpRun:
+    """Sustained HTTP ingestion: throughput, latency, stored events and server memory."""
+
+    events: int
+    accepted: int
+    stored: int
+    seconds: float
+    latencies: list[float]
+    statuses: Counter[int]
+    rss: list[tuple[float, float, float]]
+    timeline: list[int]
+    server_cpu: float
+    client_cpu: float
+
+    @property
+    def eps(self) -> float:
+        """Acknowledged events per second over the whole run."""
+        return self.accepted / self.seconds
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _launchloop(*args: str) -> list[str]:
+    return [sys.executable, "-m", "launchloop", *args]
+
+
+def _start_server(data_dir: Path, port: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``launchloop init`` then ``launchloop serve``; the server process and its public key."""
+    made = subprocess.run(
+        _launchloop("init", "--data-dir", str(data_dir), "--json"), check=True, capture_output=True
+    )
+    key = json.loads(made.stdout)["public_key"]
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            _launchloop("serve", "--data-dir", str(data_dir), "--port", str(port)),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return server, key
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"launchloop serve did not come up; see {log}")
+
+
+def _stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def _stored(data_dir: Path) -> int:
+    with duckdb.connect(str(data_dir / "events.duckdb"), read_only=True) as con:
+        return int(con.execute("SELECT count(*) FROM events").fetchone()[0])  # type: ignore[index]
+
+
+def _drive(
+    url: str, key: str, events: int, clients: int, concurrency: int
+) -> tuple[list[ClientResult], float]:
+    """Run the client processes; their results and the moment they all started sending."""
+    requests = events // BATCH
+    shares = [requests // clients + (i < requests % clients) for i in range(clients)]
+    start_at = time.time() + 2.0  # every process spawned and imported before the clock starts
+    jobs = [(url, key, 1000 + i, shares[i], concurrency, start_at) for i in range(clients)]
+    with multiprocessing.get_context("spawn").Pool(clients) as pool:
+        return pool.map(run_client, jobs), start_at
+
+
+def _timeline(finished: list[float], start_at: float, per_request: float) -> list[int]:
+    """Acknowledged events per whole second of the run (the last partial second dropped)."""
+    buckets = Counter(int(t - start_at) for t in finished)
+    last = max(buckets, default=0)
+    return [round(buckets.get(s, 0) * per_request) for s in range(last)]
+
+
+def run_http(events: int, clients: int, concurrency: int, keep: bool) -> HttpRun:
+    """Serve a fresh data dir in its own process and drive it from ``clients`` processes."""
+    data_dir = Path(tempfile.mkdtemp(prefix="ll-bench-http-"))
+    port = _free_port()
+    server, key = _start_server(data_dir, port, data_dir / "server.log")
+    try:
+        with MemoryProbe(server.pid) as probe:
+            results, start_at = _drive(
+                f"http://127.0.0.1:{port}", key, events, clients, concurrency
+            )
+    finally:
+        _stop_server(server)
+    finished = [t for r in results for t in r.finished]
+    accepted = sum(r.accepted for r in results)
+    run = HttpRun(
+        events=events,
+        accepted=accepted,
+        stored=_stored(data_dir),
+        seconds=max(finished) - start_at,
+        latencies=sorted(lat for r in results for lat in r.latencies),
+        statuses=sum((r.statuses for r in results), Counter()),
+        rss=[(t - start_at, rss, cpu) for t, rss, cpu in probe.samples if t >= start_at],
+        timeline=_timeline(finished, start_at, accepted / max(len(finished), 1)),
+        server_cpu=probe.cpu_seconds,
+        client_cpu=sum(r.cpu_seconds for r in results),
+    )
+    if keep:
+        print(f"data dir kept: {data_dir}", file=sys.stderr)
+    else:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return run
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def _percentile(ordered: list[float], share: float) -> float:
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def machine() -> str:
+    """CPU model, cores and RAM of this machine, from /proc."""
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as info:
+        kib = int(next(line for line in info if line.startswith("MemTotal")).split()[1])
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {kib / 2**20:.1f} GiB RAM; Python "
+        f"{platform.python_version()}, DuckDB {duckdb.__version__}"
+    )
+
+
+def _rss_series(rss: list[tuple[float, float, float]], points: int = 10) -> str:
+    """RSS (MiB) at ``points`` evenly spaced moments of the run."""
+    if not rss:
+        return "no samples"
+    step = max(1, len(rss) // points)
+    picked = rss[step - 1 :: step][:points]
+    return ", ".join(f"{t:.0f}s {m:.0f}" for t, m, _ in picked)
+
+
+def _memory_cells(rss: list[tuple[float, float, float]]) -> tuple[str, str]:
+    """(RSS at the first tenth -> end, peak) in MiB."""
+    if not rss:
+        return ("n/a", "n/a")
+    early = rss[max(0, len(rss) // 10 - 1)][1]
+    return (f"{early:.0f} -> {rss[-1][1]:.0f}", f"{max(m for _, m, _ in rss):.0f}")
+
+
+def table(inproc: InProcess | None, http: HttpRun | None) -> list[str]:
+    """The results as Markdown table rows."""
+    rows = [
+        "| path | events | events/s | p50 ms | p99 ms | server RSS MiB (10% -> end) | peak MiB |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    if inproc:
+        rows.append(
+            f"| in process: decode + prepare + GroupWriter (grouped commits) | {inproc.events:,} "
+            f"| {inproc.grouped_eps:,.0f} | | | | |"
+        )
+        rows.append(
+            f"| in process: write_sync, one commit per 100-event batch | {inproc.sync_events:,} "
+            f"| {inproc.sync_eps:,.0f} | | | | |"
+        )
+    if http:
+        early_end, peak = _memory_cells(http.rss)
+        rows.append(
+            f"| HTTP `POST /api/v1/events`, 2xx after commit | {http.accepted:,} | {http.eps:,.0f} "
+            f"| {_percentile(http.latencies, 0.5) * 1000:.1f} "
+            f"| {_percentile(http.latencies, 0.99) * 1000:.1f} | {early_end} | {peak} |"
+        )
+    return rows
+
+
+def summary(inproc: InProcess | None, http: HttpRun | None) -> list[str]:
+    """Ratio, checks and the memory and throughput series, as Markdown lines."""
+    lines = []
+    if inproc and http:
+        lines.append(f"- HTTP / in process (grouped): **{http.eps / inproc.grouped_eps:.0%}**")
+    if http:
+        statuses = ", ".join(f"{code}: {n:,}" for code, n in sorted(http.statuses.items()))
+        steady = sorted(http.timeline[1:]) or [0]
+        cpu = [c for _, _, c in http.rss]
+        lines += [
+            f"- responses: {statuses}; events acknowledged {http.accepted:,}, "
+            f"found in the store afterwards {http.stored:,}",
+            f"- events/s per second of the run: min {steady[0]:,}, median "
+            f"{steady[len(steady) // 2]:,}, max {steady[-1]:,}",
+            f"- CPU per acknowledged event: server {http.server_cpu / http.accepted * 1e6:.1f} µs "
+            f"(median {sorted(cpu)[len(cpu) // 2] if cpu else 0:.0f}% of one core), clients "
+            f"{http.client_cpu / http.accepted * 1e6:.1f} µs",
+            f"- server RSS (MiB) over the run: {_rss_series(http.rss)}",
+        ]
+    return lines
+
+
+def section(command: str, inproc: InProcess | None, http: HttpRun | None, notes: str) -> str:
+    """The ``## Ingestion`` section of docs/benchmarks.md."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [
+        SECTION,
+        "",
+        'Written by `benchmarks/ingest.py` (issue 2, "Performance"). Batches of 100 native '
+        f"events of ~{EVENT_BYTES} bytes (page views, clicks, `$current_url` with UTM, browser, "
+        "session, 0.2% `$identify` with `$set`), on-disk DuckDB. Target: >= 50,000 events/s over "
+        "HTTP with durable acknowledgements, >= 50% of the in-process figure, memory flat over "
+        "10M events.",
+        "",
+        f"- machine: {machine()}",
+        f"- date: {when}; load average at the end (other work on the machine): "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}",
+        f"- command: `{command}`",
+        "",
+        *table(inproc, http),
+        "",
+        *summary(inproc, http),
+    ]
+    if notes:
+        parts += ["", notes.strip()]
+    return "\n".join(parts) + "\n"
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace the ``## Ingestion`` section of ``path`` (up to the next ``## ``), or append it."""
+    if not path.exists():
+        path.write_text(
+            "# Benchmarks\n\nEach section below is written by its benchmark under `benchmarks/`; "
+            "rerun the command it shows to refresh it.\n\n" + text
+        )
+        return
+    current = path.read_text()
+    start = current.find(SECTION + "\n")
+    if start < 0:
+        path.write_text(current.rstrip("\n") + "\n\n" + text)
+        return
+    end = current.find("\n## ", start + len(SECTION))
+    rest = current[end + 1 :] if end >= 0 else ""
+    path.write_text(current[:start] + text + ("\n" + rest if rest else ""))
+
+
+def main() -> None:
+    """Parse the options, run both measurements, print the table and record it."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000, help="events sent over HTTP")
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight per client")
+    parser.add_argument("--inprocess-events", type=int, default=0, help="default: min(events, 1M)")
+    parser.add_argument("--window", type=int, default=64, help="in-process batches in flight")
+    parser.add_argument("--skip", choices=("http", "inprocess"), help="run one measurement only")
+    parser.add_argument("--keep", action="store_true", help="keep the HTTP run's data dir")
+    parser.add_argument("--notes", default="", help="a paragraph added under the table")
+    parser.add_argument("--out", default="docs/benchmarks.md", help="'' to write nothing")
+    args = parser.parse_args()
+    inproc_events = args.inprocess_events or min(args.events, 1_000_000)
+    inproc = None
+    if args.skip != "inprocess":
+        inproc = run_in_process(inproc_events, min(inproc_events, 100_000), args.window)
+    http = (
+        None
+        if args.skip == "http"
+        else run_http(args.events, args.clients, args.concurrency, args.keep)
+    )
+    command = "python benchmarks/ingest.py " + " ".join(sys.argv[1:])
+    text = section(command.strip(), inproc, http, args.notes)
+    print(text)
+    if args.out:
+        write_section(Path(args.out), text)
+
+
+if __name__ == "__main__":
+    main()

