@@ -32,4 +32,9 @@ class ApiToken(Timestamped, Base):
     label: Mapped[str] = mapped_column(String(200), default="default")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    #: viewer, contributor, decider or admin (issue 4); tokens made before roles are admin.
+    role: Mapped[str] = mapped_column(String(20), default="admin", server_default="admin")
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), default=None
+    )
     project: Mapped[Project] = relationship(back_populates="tokens")

@@ -1,0 +1,198 @@
+"""Knowledge base API: experiments (design, run, analyses, decision) and learnings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from launchloop.knowledge.experiments import (
+    add_analysis,
+    create_experiment,
+    decide_experiment,
+    get_experiment,
+    list_experiments,
+    move_experiment,
+)
+from launchloop.knowledge.learnings import create_learning, get_learning, list_learnings
+from launchloop.web.api.knowledge import CallerDep, Public, Record, transaction
+
+router = APIRouter(prefix="/api/v1", tags=["knowledge"])
+
+Decision = Literal["ship", "iterate", "stop"]
+Status = Literal["draft", "running", "stopped", "decided"]
+
+
+class Variant(BaseModel):
+    """One variant and its share of the exposure."""
+
+    name: str = Field(min_length=1, max_length=100)
+    weight: float = Field(0.5, ge=0, le=1)
+
+
+class ExperimentCreate(BaseModel):
+    """An experiment of an action."""
+
+    action_id: int
+    name: str = Field(min_length=1, max_length=200)
+    variants: list[Variant] = Field(min_length=2, max_length=20)
+    exposure_event: str | None = Field(None, max_length=200)
+    feature_flag: str | None = Field(None, max_length=200)
+    primary_kpi_id: int | None = None
+    guardrail_kpi_ids: list[int] = Field(default_factory=list)
+
+
+class AnalysisCreate(BaseModel):
+    """A snapshot of an analysis, as the statistics computed it."""
+
+    method: str = Field(min_length=1, max_length=40)
+    snapshot: dict[str, Any]
+
+
+class AnalysisPublic(Public, AnalysisCreate):
+    """A stored analysis snapshot."""
+
+    id: int
+    author: str
+    created_at: datetime
+
+
+class ExperimentPublic(Record, ExperimentCreate):
+    """An experiment with its status, decision and analyses."""
+
+    status: Status
+    started_at: datetime | None
+    ended_at: datetime | None
+    decision: Decision | None
+    decision_reason: str
+    decided_by: str | None
+    decided_at: datetime | None
+    analyses: list[AnalysisPublic]
+
+
+class DecisionCreate(BaseModel):
+    """A decision and its reason."""
+
+    decision: Decision
+    reason: str = Field(min_length=1, max_length=10_000)
+
+
+class LearningCreate(BaseModel):
+    """What an evaluated action or a decided experiment taught."""
+
+    title: str = Field(min_length=1, max_length=300)
+    tried: str = Field(min_length=1, max_length=10_000)
+    decision: Decision
+    action_id: int | None = None
+    experiment_id: int | None = None
+    context: str = Field("", max_length=10_000)
+    expected_change: float | None = None
+    measured_change: float | None = None
+    generalize: bool = False
+
+
+class LearningPublic(Record, LearningCreate):
+    """A learning."""
+
+
+@router.post(
+    "/experiments", response_model=ExperimentPublic, status_code=201, summary="Design an experiment"
+)
+def post_experiment(
+    request: Request, caller: CallerDep, body: ExperimentCreate
+) -> ExperimentPublic:
+    """Design an experiment for an action."""
+    with transaction(request) as session:
+        experiment = create_experiment(session, caller, **body.model_dump())
+        return ExperimentPublic.model_validate(experiment)
+
+
+@router.get("/experiments", response_model=list[ExperimentPublic], summary="Experiments")
+def get_experiments(
+    request: Request, caller: CallerDep, action_id: int | None = None, status: Status | None = None
+) -> list[ExperimentPublic]:
+    """The project's experiments, newest first."""
+    with transaction(request) as session:
+        found = list_experiments(session, caller.project_id, action_id=action_id, status=status)
+        return [ExperimentPublic.model_validate(e) for e in found]
+
+
+@router.get("/experiments/{experiment_id}", response_model=ExperimentPublic, summary="Experiment")
+def get_one_experiment(request: Request, caller: CallerDep, experiment_id: int) -> ExperimentPublic:
+    """One experiment with its analyses."""
+    with transaction(request) as session:
+        experiment = get_experiment(session, caller.project_id, experiment_id)
+        return ExperimentPublic.model_validate(experiment)
+
+
+@router.post("/experiments/{experiment_id}/start", response_model=ExperimentPublic, summary="Start")
+def post_start(request: Request, caller: CallerDep, experiment_id: int) -> ExperimentPublic:
+    """Start a draft experiment (records the start time)."""
+    with transaction(request) as session:
+        experiment = move_experiment(session, caller, experiment_id, "start")
+        return ExperimentPublic.model_validate(experiment)
+
+
+@router.post("/experiments/{experiment_id}/stop", response_model=ExperimentPublic, summary="Stop")
+def post_stop(request: Request, caller: CallerDep, experiment_id: int) -> ExperimentPublic:
+    """Stop a running experiment (records the end time)."""
+    with transaction(request) as session:
+        experiment = move_experiment(session, caller, experiment_id, "stop")
+        return ExperimentPublic.model_validate(experiment)
+
+
+@router.post(
+    "/experiments/{experiment_id}/decision",
+    response_model=ExperimentPublic,
+    summary="Decide an experiment",
+)
+def post_decision(
+    request: Request, caller: CallerDep, experiment_id: int, body: DecisionCreate
+) -> ExperimentPublic:
+    """Ship, iterate or stop, with the reason (the project's deciding role)."""
+    with transaction(request) as session:
+        experiment = decide_experiment(
+            session, caller, experiment_id, decision=body.decision, reason=body.reason
+        )
+        return ExperimentPublic.model_validate(experiment)
+
+
+@router.post(
+    "/experiments/{experiment_id}/analyses",
+    response_model=AnalysisPublic,
+    status_code=201,
+    summary="Store an analysis",
+)
+def post_analysis(
+    request: Request, caller: CallerDep, experiment_id: int, body: AnalysisCreate
+) -> AnalysisPublic:
+    """Store a snapshot of an experiment's analysis."""
+    with transaction(request) as session:
+        analysis = add_analysis(session, caller, experiment_id, **body.model_dump())
+        return AnalysisPublic.model_validate(analysis)
+
+
+@router.post("/learnings", response_model=LearningPublic, status_code=201, summary="Add a learning")
+def post_learning(request: Request, caller: CallerDep, body: LearningCreate) -> LearningPublic:
+    """Capitalize the outcome of an evaluated action or a decided experiment."""
+    with transaction(request) as session:
+        return LearningPublic.model_validate(create_learning(session, caller, **body.model_dump()))
+
+
+@router.get("/learnings", response_model=list[LearningPublic], summary="Learnings")
+def get_learnings(
+    request: Request, caller: CallerDep, generalize: bool | None = None
+) -> list[LearningPublic]:
+    """The project's learnings, newest first."""
+    with transaction(request) as session:
+        found = list_learnings(session, caller.project_id, generalize=generalize)
+        return [LearningPublic.model_validate(x) for x in found]
+
+
+@router.get("/learnings/{learning_id}", response_model=LearningPublic, summary="A learning")
+def get_one_learning(request: Request, caller: CallerDep, learning_id: int) -> LearningPublic:
+    """One learning."""
+    with transaction(request) as session:
+        return LearningPublic.model_validate(get_learning(session, caller.project_id, learning_id))
