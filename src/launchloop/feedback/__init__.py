@@ -1,0 +1,1 @@
+"""Feedback items: language, sentiment, themes and irritants (issue 6)."""
