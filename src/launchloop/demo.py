@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from launchloop.ingest.pipeline import prepare
 from launchloop.ingest.writer import GroupWriter
 from launchloop.knowledge.projects import create_project, create_token, list_projects
@@ -158,4 +160,45 @@ def seed_demo(runtime: Runtime, persons: int = 1500) -> DemoProject:
     if runtime.store.count_events(project_id) == 0:
         _, events = simulate(persons=persons)
         seeded = seed(runtime.writer, project_id, events)
+    with runtime.database.session() as session:
+        seed_demo_knowledge(session, project_id)
     return DemoProject(project_id, public_key, token, seeded)
+
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo"
+#: The demo launch's KPIs: (name, kind, definition, owner team, target, direction).
+DEMO_KPIS: tuple[tuple[str, str, dict[str, Any], str, float, str], ...] = (
+    ("Sign-up conversion", "funnel_conversion",
+     {"events": ["$pageview", "signup_started", "signup_completed"]}, "marketing", 0.3, "up"),
+    ("Report adoption", "adoption",
+     {"events": ["report_exported"], "denominator": ["dashboard_viewed"]}, "product", 0.3, "up"),
+    ("Friction rate", "friction_rate", {}, "tech", 50.0, "down"),
+)  # fmt: skip
+
+
+def seed_demo_knowledge(session: Session, project_id: int) -> None:
+    """A demo user (admin) to sign in with, and the launch with its KPIs (issue 5), once."""
+    from launchloop.knowledge.launches import create_kpi, create_launch, list_launches
+    from launchloop.knowledge.roles import Caller
+    from launchloop.knowledge.teams import ensure_default_teams
+    from launchloop.knowledge.users import add_user_to_project, create_user, user_by_email
+
+    user = user_by_email(session, DEMO_EMAIL)
+    user = user or create_user(session, email=DEMO_EMAIL, password=DEMO_PASSWORD, name="Demo")
+    add_user_to_project(session, user, project_id, role="admin", author="demo")
+    if list_launches(session, project_id):
+        return
+    teams = {team.name: team.id for team in ensure_default_teams(session, project_id)}
+    caller = Caller(project_id, "admin", "demo")
+    demo_launch, _ = simulate(persons=0)
+    launch = create_launch(
+        session, caller, name="Reports", launched_at=demo_launch.launch_date,
+        hypotheses=["Exporting reports makes users come back"],
+    )  # fmt: skip
+    session.flush()
+    for name, kind, definition, team, target, direction in DEMO_KPIS:
+        create_kpi(
+            session, caller, name=name, kind=kind, definition=definition, launch_id=launch.id,
+            owner_team_id=teams.get(team), target=target, direction=direction,
+        )  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 
 import typer
@@ -18,9 +20,19 @@ app = typer.Typer(
 err_console = Console(stderr=True)
 
 
+def register_commands() -> None:
+    """Import every module of this package: each registers its commands on ``app``.
+
+    ``setup`` (init, demo, serve) goes first so that ``--help`` lists those first.
+    """
+    names = sorted((m.name for m in pkgutil.iter_modules(__path__)), key=lambda n: n != "setup")
+    for name in names:
+        importlib.import_module(f"{__name__}.{name}")
+
+
 def main() -> None:
     """Entry point of the console script: core errors become one clear line and exit 2."""
-    from launchloop.cli import events, imports, setup  # noqa: F401  (registers the commands)
+    register_commands()
 
     try:
         app()

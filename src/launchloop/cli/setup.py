@@ -90,7 +90,7 @@ def demo(
     no_serve: bool = typer.Option(False, "--no-serve", help="Seed only, do not serve."),
 ) -> None:
     """Seed a simulated launch into an embedded data dir (./.launchloop-demo) and serve it."""
-    from launchloop.demo import seed_demo
+    from launchloop.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
     from launchloop.runtime import open_runtime
 
     settings = load_settings(data_dir=data_dir or Path(".launchloop-demo"), host=host, port=port)
@@ -102,6 +102,9 @@ def demo(
     console.print(f"Demo data in [bold]{settings.data_dir}[/bold]: {made.seeded} events seeded now")
     console.print(f"  public ingestion key: [green]{made.public_key}[/green]")
     console.print(f"  secret API token:     [yellow]{made.secret_token}[/yellow]")
+    console.print(
+        f"  sign in to the app as [bold]{DEMO_EMAIL}[/bold], password [bold]{DEMO_PASSWORD}[/bold]"
+    )
     if not no_serve:
         console.print(f"Serving on http://{settings.host}:{settings.port} (Ctrl-C stops)")
         _serve(settings)

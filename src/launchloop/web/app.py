@@ -12,11 +12,40 @@ from fastapi.responses import RedirectResponse
 from launchloop import __version__
 from launchloop.config import Settings
 from launchloop.runtime import open_runtime
-from launchloop.web.api import capture, events
+from launchloop.web.api import (
+    actions,
+    archive,
+    capture,
+    events,
+    experience,
+    experiments,
+    feedback,
+    insights,
+    knowledge,
+    kpis,
+    launches,
+    query,
+    search,
+)
 from launchloop.web.auth import KeyRing
 from launchloop.web.errors import install_error_handlers
+from launchloop.web.ui import install_ui
 
-ROUTERS = (capture.router, events.router)
+ROUTERS = (
+    capture.router,
+    events.router,
+    query.router,
+    experience.router,
+    kpis.router,
+    knowledge.router,
+    launches.router,
+    insights.router,
+    actions.router,
+    experiments.router,
+    search.router,
+    archive.router,
+    feedback.router,
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -41,11 +70,12 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for router in ROUTERS:
         app.include_router(router)
+    install_ui(app, settings)  # the web app's pages, session cookie and static files (issue 5)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
-        """Until the web app lands (issue 5), the interactive API docs are the front page."""
-        return RedirectResponse("/docs")
+        """The web app (issue 5); the interactive API docs are at /docs."""
+        return RedirectResponse("/app")
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     def healthz() -> dict[str, str]:
