@@ -8,6 +8,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from launchloop.experiments.analysis import AnalysisSettings
+from launchloop.experiments.design import metric_of
+from launchloop.experiments.snapshots import analyze_experiment, latest_analysis
 from launchloop.knowledge.experiments import (
     add_analysis,
     create_experiment,
@@ -57,6 +60,28 @@ class AnalysisPublic(Public, AnalysisCreate):
     id: int
     author: str
     created_at: datetime
+
+
+class MetricSpec(BaseModel):
+    """Per person after first exposure: converted, how many events, or a property's sum."""
+
+    kind: Literal["conversion", "count", "sum"] = "conversion"
+    event: str = Field(min_length=1, max_length=200)
+    property: str | None = Field(None, max_length=200)
+
+
+class AnalysisRequest(BaseModel):
+    """How to analyse: the metric (default: the primary KPI's) and the method's settings."""
+
+    metric: MetricSpec | None = None
+    alpha: float = Field(0.05, gt=0, lt=1)
+    difference: Literal["relative", "absolute"] = "relative"
+    sequential: bool = False
+    tau: float = Field(5000.0, gt=0)
+    cuped_days: int | None = Field(None, ge=1, le=365)
+    correction: Literal["holm", "benjamini-hochberg", "none"] = "holm"
+    expected_change: float | None = None
+    inverse: bool = False
 
 
 class ExperimentPublic(Record, ExperimentCreate):
@@ -172,6 +197,41 @@ def post_analysis(
     with transaction(request) as session:
         analysis = add_analysis(session, caller, experiment_id, **body.model_dump())
         return AnalysisPublic.model_validate(analysis)
+
+
+@router.post(
+    "/experiments/{experiment_id}/analysis",
+    response_model=AnalysisPublic,
+    status_code=201,
+    summary="Analyse an experiment from the events",
+)
+def post_analysis_run(
+    request: Request, caller: CallerDep, experiment_id: int, body: AnalysisRequest | None = None
+) -> AnalysisPublic:
+    """Read exposures and the metric from the event store, analyse, store the snapshot."""
+    body = body or AnalysisRequest()
+    spec = body.metric
+    metric = metric_of(spec.kind, spec.event, spec.property) if spec else None
+    settings = AnalysisSettings(**body.model_dump(exclude={"metric"}))
+    store = request.app.state.runtime.store
+    with transaction(request) as session:
+        analysis, _ = analyze_experiment(
+            session, caller, store, experiment_id, metric=metric, settings=settings
+        )
+        return AnalysisPublic.model_validate(analysis)
+
+
+@router.get(
+    "/experiments/{experiment_id}/analysis",
+    response_model=AnalysisPublic,
+    summary="The latest analysis",
+)
+def get_analysis(request: Request, caller: CallerDep, experiment_id: int) -> AnalysisPublic:
+    """The newest analysis snapshot of an experiment (404 when none)."""
+    with transaction(request) as session:
+        return AnalysisPublic.model_validate(
+            latest_analysis(session, caller.project_id, experiment_id)
+        )
 
 
 @router.post("/learnings", response_model=LearningPublic, status_code=201, summary="Add a learning")

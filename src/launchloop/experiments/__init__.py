@@ -1,0 +1,1 @@
+"""Experiments from events: exposures and metrics read from the store, then the statistics."""
