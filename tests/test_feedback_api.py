@@ -100,6 +100,10 @@ def test_themes_over_http(server: Server) -> None:
         renamed = api.post(f"/api/v1/feedback/themes/{first}/rename", json={"name": "Silence"})
         missing = api.post("/api/v1/feedback/themes/9999/rename", json={"name": "x"})
         items = api.get("/api/v1/feedback", params={"theme_id": first}).json()
+        other = themes[1]["id"]
+        merged = api.post(f"/api/v1/feedback/themes/{first}/merge", json={"others": [other]})
+        split = api.post(f"/api/v1/feedback/themes/{first}/split", json={"parts": 2})
+        bad_split = api.post(f"/api/v1/feedback/themes/{first}/split", json={"parts": 1})
     assert refreshed.status_code == 200 and refreshed.json()["embedded"] == 9
     assert bad.status_code == 422
     assert renamed.json()["name"] == "Silence" and missing.status_code == 404
@@ -107,6 +111,12 @@ def test_themes_over_http(server: Server) -> None:
     # Each problem's 4 items this week from 4 authors; the old submit ticket is last week's.
     assert volumes == [(4, 0, 4), (4, 1, 4)]
     assert all(item["theme_id"] == first for item in items) and items
+    assert merged.status_code == 200 and merged.json()["size"] == 9
+    assert merged.json()["name"] == "Silence"
+    parts = split.json()
+    assert split.status_code == 200 and parts[0]["id"] == first
+    assert sorted(p["size"] for p in parts) == [4, 5]  # the two problems again
+    assert bad_split.status_code == 422
 
 
 def test_cli_import_add_and_themes(settings: Settings, project: NewProject, tmp_path: Path) -> None:
@@ -138,3 +148,15 @@ def test_cli_import_add_and_themes(settings: Settings, project: NewProject, tmp_
     ranked = orjson.loads(themes.output)
     assert sorted(t["volume"] for t in ranked) == [4, 5]  # the observation joins the export
     assert sorted(t["persons"] for t in ranked) == [4, 4]  # the observation has no author
+    one, two = ranked[0]["id"], ranked[1]["id"]
+    renamed = runner.invoke(app, ["feedback", "rename", str(one), "Exports", *common])
+    merged = runner.invoke(app, ["feedback", "merge", str(one), str(two), *common])
+    split = runner.invoke(app, ["feedback", "split", str(one), *common])
+    missing = runner.invoke(app, ["feedback", "rename", "999", "x", *common])
+    after = runner.invoke(app, ["feedback", "themes", "--json", *common])
+    assert renamed.exit_code == 0 and "renamed" in renamed.output
+    assert merged.exit_code == 0 and "holds 9 items" in merged.output
+    assert split.exit_code == 0, split.output
+    assert missing.exit_code != 0
+    names = {t["id"]: t["name"] for t in orjson.loads(after.output)}
+    assert len(names) == 2 and names[one] == "Exports"
