@@ -22,7 +22,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import platform
 import random
 import shutil
 import signal
@@ -41,7 +40,9 @@ from pathlib import Path
 import duckdb
 import httpx
 import psutil
+from ingest_report import section, write_section  # benchmarks/ is on sys.path when run
 
+from launchloop.config import load_settings
 from launchloop.ingest.decode import decode_body
 from launchloop.ingest.formats.native import read_native
 from launchloop.ingest.pipeline import prepare
@@ -49,8 +50,6 @@ from launchloop.ingest.writer import GroupWriter
 from launchloop.store.duckdb import DuckDBStore
 
 BATCH = 100
-EVENT_BYTES = 350  # measured: the bodies average ~3,600 bytes per 100 events with the envelope
-SECTION = "## Ingestion"
 _PAGES = ("/", "/pricing", "/signup", "/docs/getting-started", "/app/projects", "/app/settings")
 _EVENTS = ("$pageview", "$pageview", "$autocapture", "$pageleave", "feature_used", "signed_up")
 _SOURCES = (("newsletter", "email"), ("google", "cpc"), ("twitter", "social"), ("", ""))
@@ -127,7 +126,7 @@ class InProcess:
 def _run_writer(path: Path, batches: int, window: int) -> float:
     """Seconds spent decoding, preparing and committing ``batches`` bodies, ``window`` in flight."""
     source = EventSource(1, "unused")
-    store = DuckDBStore(str(path))
+    store = DuckDBStore(str(path), memory_limit=load_settings().duckdb_memory_limit)
     writer = GroupWriter(store)
     pending: list[Future[int]] = []
     busy = 0.0
@@ -278,6 +277,8 @@ class HttpRun:
     timeline: list[int]
     server_cpu: float
     client_cpu: float
+    clients: int
+    concurrency: int
 
     @property
     def eps(self) -> float:
@@ -377,145 +378,14 @@ def run_http(events: int, clients: int, concurrency: int, keep: bool) -> HttpRun
         timeline=_timeline(finished, start_at, accepted / max(len(finished), 1)),
         server_cpu=probe.cpu_seconds,
         client_cpu=sum(r.cpu_seconds for r in results),
+        clients=clients,
+        concurrency=concurrency,
     )
     if keep:
         print(f"data dir kept: {data_dir}", file=sys.stderr)
     else:
         shutil.rmtree(data_dir, ignore_errors=True)
     return run
-
-
-# -- report ----------------------------------------------------------------------------------
-
-
-def _percentile(ordered: list[float], share: float) -> float:
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def machine() -> str:
-    """CPU model, cores and RAM of this machine, from /proc."""
-    cpu = "unknown CPU"
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as info:
-        kib = int(next(line for line in info if line.startswith("MemTotal")).split()[1])
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {kib / 2**20:.1f} GiB RAM; Python "
-        f"{platform.python_version()}, DuckDB {duckdb.__version__}"
-    )
-
-
-def _rss_series(rss: list[tuple[float, float, float]], points: int = 10) -> str:
-    """RSS (MiB) at ``points`` evenly spaced moments of the run."""
-    if not rss:
-        return "no samples"
-    step = max(1, len(rss) // points)
-    picked = rss[step - 1 :: step][:points]
-    return ", ".join(f"{t:.0f}s {m:.0f}" for t, m, _ in picked)
-
-
-def _memory_cells(rss: list[tuple[float, float, float]]) -> tuple[str, str]:
-    """(RSS at the first tenth -> end, peak) in MiB."""
-    if not rss:
-        return ("n/a", "n/a")
-    early = rss[max(0, len(rss) // 10 - 1)][1]
-    return (f"{early:.0f} -> {rss[-1][1]:.0f}", f"{max(m for _, m, _ in rss):.0f}")
-
-
-def table(inproc: InProcess | None, http: HttpRun | None) -> list[str]:
-    """The results as Markdown table rows."""
-    rows = [
-        "| path | events | events/s | p50 ms | p99 ms | server RSS MiB (10% -> end) | peak MiB |",
-        "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
-    ]
-    if inproc:
-        rows.append(
-            f"| in process: decode + prepare + GroupWriter (grouped commits) | {inproc.events:,} "
-            f"| {inproc.grouped_eps:,.0f} | | | | |"
-        )
-        rows.append(
-            f"| in process: write_sync, one commit per 100-event batch | {inproc.sync_events:,} "
-            f"| {inproc.sync_eps:,.0f} | | | | |"
-        )
-    if http:
-        early_end, peak = _memory_cells(http.rss)
-        rows.append(
-            f"| HTTP `POST /api/v1/events`, 2xx after commit | {http.accepted:,} | {http.eps:,.0f} "
-            f"| {_percentile(http.latencies, 0.5) * 1000:.1f} "
-            f"| {_percentile(http.latencies, 0.99) * 1000:.1f} | {early_end} | {peak} |"
-        )
-    return rows
-
-
-def summary(inproc: InProcess | None, http: HttpRun | None) -> list[str]:
-    """Ratio, checks and the memory and throughput series, as Markdown lines."""
-    lines = []
-    if inproc and http:
-        lines.append(f"- HTTP / in process (grouped): **{http.eps / inproc.grouped_eps:.0%}**")
-    if http:
-        statuses = ", ".join(f"{code}: {n:,}" for code, n in sorted(http.statuses.items()))
-        steady = sorted(http.timeline[1:]) or [0]
-        cpu = [c for _, _, c in http.rss]
-        lines += [
-            f"- responses: {statuses}; events acknowledged {http.accepted:,}, "
-            f"found in the store afterwards {http.stored:,}",
-            f"- events/s per second of the run: min {steady[0]:,}, median "
-            f"{steady[len(steady) // 2]:,}, max {steady[-1]:,}",
-            f"- CPU per acknowledged event: server {http.server_cpu / http.accepted * 1e6:.1f} µs "
-            f"(median {sorted(cpu)[len(cpu) // 2] if cpu else 0:.0f}% of one core), clients "
-            f"{http.client_cpu / http.accepted * 1e6:.1f} µs",
-            f"- server RSS (MiB) over the run: {_rss_series(http.rss)}",
-        ]
-    return lines
-
-
-def section(command: str, inproc: InProcess | None, http: HttpRun | None, notes: str) -> str:
-    """The ``## Ingestion`` section of docs/benchmarks.md."""
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    parts = [
-        SECTION,
-        "",
-        'Written by `benchmarks/ingest.py` (issue 2, "Performance"). Batches of 100 native '
-        f"events of ~{EVENT_BYTES} bytes (page views, clicks, `$current_url` with UTM, browser, "
-        "session, 0.2% `$identify` with `$set`), on-disk DuckDB. Target: >= 50,000 events/s over "
-        "HTTP with durable acknowledgements, >= 50% of the in-process figure, memory flat over "
-        "10M events.",
-        "",
-        f"- machine: {machine()}",
-        f"- date: {when}; load average at the end (other work on the machine): "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}",
-        f"- command: `{command}`",
-        "",
-        *table(inproc, http),
-        "",
-        *summary(inproc, http),
-    ]
-    if notes:
-        parts += ["", notes.strip()]
-    return "\n".join(parts) + "\n"
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace the ``## Ingestion`` section of ``path`` (up to the next ``## ``), or append it."""
-    if not path.exists():
-        path.write_text(
-            "# Benchmarks\n\nEach section below is written by its benchmark under `benchmarks/`; "
-            "rerun the command it shows to refresh it.\n\n" + text
-        )
-        return
-    current = path.read_text()
-    start = current.find(SECTION + "\n")
-    if start < 0:
-        path.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    end = current.find("\n## ", start + len(SECTION))
-    rest = current[end + 1 :] if end >= 0 else ""
-    path.write_text(current[:start] + text + ("\n" + rest if rest else ""))
 
 
 def main() -> None:
@@ -527,10 +397,15 @@ def main() -> None:
     parser.add_argument("--inprocess-events", type=int, default=0, help="default: min(events, 1M)")
     parser.add_argument("--window", type=int, default=64, help="in-process batches in flight")
     parser.add_argument("--skip", choices=("http", "inprocess"), help="run one measurement only")
+    parser.add_argument(
+        "--memory-limit", default="", help="DuckDB memory_limit of both stores, e.g. 512MB"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the HTTP run's data dir")
     parser.add_argument("--notes", default="", help="a paragraph added under the table")
     parser.add_argument("--out", default="docs/benchmarks.md", help="'' to write nothing")
     args = parser.parse_args()
+    if args.memory_limit:  # read by the in-process store and inherited by `launchloop serve`
+        os.environ["LAUNCHLOOP_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
     inproc_events = args.inprocess_events or min(args.events, 1_000_000)
     inproc = None
     if args.skip != "inprocess":

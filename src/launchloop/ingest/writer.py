@@ -106,8 +106,9 @@ class GroupWriter:
                 break
             if item is _STOP:
                 return group, True
-            group.append(item)  # type: ignore[arg-type]
-            size += len(item.batch.rows)  # type: ignore[union-attr]
+            assert isinstance(item, _Pending)
+            group.append(item)
+            size += len(item.batch.rows)
         return group, False
 
     def _commit(self, group: list[_Pending]) -> None:

@@ -147,7 +147,8 @@ class DuckDBStore:
         limit: int = 100,
     ) -> list[dict[str, Any]]:
         """The newest events of a project, newest first."""
-        where, params = ["project_id = ?"], [project_id]
+        where: list[str] = ["project_id = ?"]
+        params: list[Any] = [project_id]
         if event is not None:
             where.append("event = ?")
             params.append(event)

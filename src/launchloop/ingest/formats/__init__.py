@@ -15,3 +15,8 @@ class Envelope:
 
     key: str | None
     events: list[Any]
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (SDKs send odd shapes)."""
+    return value if isinstance(value, dict) else {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from launchloop.errors import InvalidInput
-from launchloop.ingest.formats import Envelope
+from launchloop.ingest.formats import Envelope, as_object
 
 _KEY_FIELDS = ("api_key", "token", "$token")
 
@@ -30,7 +30,7 @@ def _key(outer: dict[str, Any], events: list[Any]) -> str | None:
     for item in events:
         if not isinstance(item, dict):
             continue
-        props = item.get("properties") if isinstance(item.get("properties"), dict) else {}
+        props = as_object(item.get("properties"))
         for source in (item, props):
             for field in _KEY_FIELDS:
                 if isinstance(source.get(field), str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from launchloop.errors import InvalidInput
-from launchloop.ingest.formats import Envelope
+from launchloop.ingest.formats import Envelope, as_object
 
 TYPES = ("track", "page", "screen", "identify", "group", "alias")
 
@@ -28,7 +28,7 @@ def _canonical(message: Any) -> Any:
     if not isinstance(message, dict):
         return message
     kind = message.get("type")
-    context = message.get("context") if isinstance(message.get("context"), dict) else {}
+    context = as_object(message.get("context"))
     user_id, anonymous_id = message.get("userId"), message.get("anonymousId")
     props = _context_properties(context)
     own = message.get("properties")
@@ -67,17 +67,17 @@ def _canonical(message: Any) -> Any:
 def _context_properties(context: dict[str, Any]) -> dict[str, Any]:
     """PostHog-named properties from Segment's context: page, user agent, campaign, library."""
     props: dict[str, Any] = {}
-    page = context.get("page") if isinstance(context.get("page"), dict) else {}
+    page = as_object(context.get("page"))
     for ours, theirs in (("$current_url", "url"), ("$pathname", "path"), ("$referrer", "referrer")):
         if page.get(theirs):
             props[ours] = page[theirs]
     if context.get("userAgent"):
         props["$user_agent"] = context["userAgent"]
-    campaign = context.get("campaign") if isinstance(context.get("campaign"), dict) else {}
+    campaign = as_object(context.get("campaign"))
     for name in ("source", "medium", "name"):
         if campaign.get(name):
             props["utm_campaign" if name == "name" else f"utm_{name}"] = campaign[name]
-    library = context.get("library") if isinstance(context.get("library"), dict) else {}
+    library = as_object(context.get("library"))
     if library.get("name"):
         props["$lib"] = library["name"]
     if context:
