@@ -10,11 +10,13 @@ import random
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import orjson
 import pytest
 
 from launchloop.ingest.batch import PersonChange, PersonMerge, PersonUpdate, WriteBatch
 from launchloop.ingest.pipeline import prepare
-from launchloop.store.duckdb import DuckDBStore, _merge, _update
+from launchloop.store.duckdb import DuckDBStore, _person_of
 from launchloop.store.duckdb_persons import apply_person_changes
 
 IDS = [f"id-{n}" for n in range(10)]
@@ -121,3 +123,55 @@ def test_repeated_urls_keep_their_own_path_and_utm(tmp_path: Path) -> None:
         ("/b", "ads", None),
         ("/a", "news", "spring"),
     ]
+
+
+# The one-change-at-a-time person code that the grouped code replaced; kept as the reference.
+def _properties(con: duckdb.DuckDBPyConnection, project_id: int, person_id: str) -> dict[str, Any]:
+    row = con.execute(
+        "SELECT properties FROM persons WHERE project_id = ? AND person_id = ?",
+        [project_id, person_id],
+    ).fetchone()
+    return orjson.loads(row[0]) if row else {}
+
+
+def _save_properties(
+    con: duckdb.DuckDBPyConnection, project_id: int, person_id: str, props: dict[str, Any]
+) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO persons VALUES (?, ?, ?)",
+        [project_id, person_id, orjson.dumps(props).decode()],
+    )
+
+
+def _merge(con: duckdb.DuckDBPyConnection, change: PersonMerge) -> None:
+    """Point every distinct id of ``merge_id``'s person at ``keep_id``'s person."""
+    project = change.project_id
+    target = _person_of(con, project, change.keep_id)
+    source = _person_of(con, project, change.merge_id)
+    if target == source:
+        return
+    moved = {source, change.merge_id}
+    moved.update(
+        row[0]
+        for row in con.execute(
+            "SELECT distinct_id FROM person_distinct_ids WHERE project_id = ? AND person_id = ?",
+            [project, source],
+        ).fetchall()
+    )
+    con.executemany(
+        "INSERT OR REPLACE INTO person_distinct_ids VALUES (?, ?, ?)",
+        [[project, distinct_id, target] for distinct_id in sorted(moved)],
+    )
+    source_props = _properties(con, project, source)
+    if source_props:
+        # The kept person's own values win; the merged one only fills gaps.
+        _save_properties(con, project, target, source_props | _properties(con, project, target))
+        con.execute("DELETE FROM persons WHERE project_id = ? AND person_id = ?", [project, source])
+
+
+def _update(con: duckdb.DuckDBPyConnection, change: PersonUpdate) -> None:
+    person_id = _person_of(con, change.project_id, change.distinct_id)
+    current = _properties(con, change.project_id, person_id)
+    merged = change.set_once | current | change.set
+    if merged != current:
+        _save_properties(con, change.project_id, person_id, merged)

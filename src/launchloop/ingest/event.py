@@ -22,6 +22,8 @@ class Event:
     distinct_id: str
     timestamp: int
     properties: dict[str, Any]
+    #: ``properties`` as JSON, when validation already serialized them (to measure their size).
+    properties_json: str = ""
 
     def row(self, project_id: int, received_at: int) -> tuple[Any, ...]:
         """The tuple in ``ROW_COLUMNS`` order that the store appends."""
@@ -37,7 +39,7 @@ class Event:
             self.event,
             self.distinct_id,
             _text(props.get("$session_id") or props.get("session_id")),
-            orjson.dumps(props, option=orjson.OPT_NON_STR_KEYS).decode(),
+            self.properties_json or orjson.dumps(props, option=orjson.OPT_NON_STR_KEYS).decode(),
             url,
             _text(props.get("$pathname") or props.get("path") or path),
             _text(props.get("$referrer") or props.get("referrer")),

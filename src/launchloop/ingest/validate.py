@@ -46,7 +46,7 @@ def validate(raw: Any, *, index: int, now: int, max_event_bytes: int) -> Event |
             timestamp=_timestamp(raw.get("timestamp"), now),
             properties=_properties(raw.get("properties")),
         )
-        _check_size(event, max_event_bytes)
+        event.properties_json = _serialized(event, max_event_bytes)
     except _Invalid as invalid:
         return Rejection(index, invalid.field, invalid.reason)
     return event
@@ -110,7 +110,11 @@ def _properties(value: Any) -> dict[str, Any]:
     return value
 
 
-def _check_size(event: Event, limit: int) -> None:
-    size = len(orjson.dumps(event.properties, option=orjson.OPT_NON_STR_KEYS))
-    if size > limit:
-        raise _Invalid("properties", f"are {size} bytes, over the limit of {limit} per event")
+def _serialized(event: Event, limit: int) -> str:
+    """The properties as JSON, once: their size is checked here and the row reuses them."""
+    encoded = orjson.dumps(event.properties, option=orjson.OPT_NON_STR_KEYS)
+    if len(encoded) > limit:
+        raise _Invalid(
+            "properties", f"are {len(encoded)} bytes, over the limit of {limit} per event"
+        )
+    return encoded.decode()
