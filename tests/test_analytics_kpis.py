@@ -308,10 +308,17 @@ kpis = ["signups", "friction"]
 """
 
 
-def test_http_kpis_and_launch(server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def declared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A launchloop.toml with CATALOG, named by LAUNCHLOOP_CONFIG (request it before ``server``)."""
     config = tmp_path / "launchloop.toml"
     config.write_text(CATALOG, encoding="utf-8")
     monkeypatch.setenv("LAUNCHLOOP_CONFIG", str(config))
+    return config
+
+
+def test_http_kpis_and_launch(declared: Path, server) -> None:
+    """The server's start syncs launchloop.toml into the project; the API reads it back."""
     body = {"api_key": server.project.public_key, "events": fixture_events()}
     import httpx
 
@@ -325,7 +332,10 @@ def test_http_kpis_and_launch(server, tmp_path: Path, monkeypatch: pytest.Monkey
         missing = api.get("/api/v1/kpis/nope")
         bad = api.get("/api/v1/kpis/signups", params={"period": "soon"})
         launches = api.get("/api/v1/launches").json()
-    assert [k["name"] for k in listed] == ["signups", "friction"]
+    assert [(k["name"], k["owner_team"], k["launch"]) for k in listed] == [
+        ("friction", "product", "onboarding v2"),
+        ("signups", "marketing", "onboarding v2"),
+    ]
     assert reading.status_code == 200
     got = reading.json()
     assert (got["value"], got["previous"], got["target_gap"], got["on_target"]) == (2, 2, -1, False)
@@ -339,12 +349,13 @@ def test_http_kpis_and_launch(server, tmp_path: Path, monkeypatch: pytest.Monkey
     ) == (0.0, 1000.0, False)
     assert missing.status_code == 404
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["period"]
-    assert launches == [
+    assert [{k: v for k, v in x.items() if k != "id"} for x in launches] == [
         {
             "name": "onboarding v2",
             "date": "2026-11-10",
-            "kpis": ["signups", "friction"],
+            "kpis": ["friction", "signups"],
             "description": "",
+            "hypotheses": [],
         }
     ]
 
@@ -378,7 +389,7 @@ def test_cli_kpi_list_eval_launch(settings, project, tmp_path: Path) -> None:
         )
 
     listed = cli("kpi", "list", "--json")
-    assert [k["name"] for k in json.loads(listed.stdout)] == ["signups", "friction"]
+    assert [k["name"] for k in json.loads(listed.stdout)] == ["friction", "signups"]
     evaluated = cli("kpi", "eval", "friction", "--period", "3d", "--until", "2026-11-12", "--json")
     reading = json.loads(evaluated.stdout)
     assert (reading["value"], reading["previous"]) == (1000.0, 0.0)

@@ -58,7 +58,8 @@ def test_the_loop_over_http(server: Server) -> None:
     validated = api.post(f"/api/v1/insights/{insight['id']}/validate").json()
     assert (validated["status"], validated["validated_by"]) == ("validated", "default")
     kpi = api.post(
-        "/api/v1/knowledge/kpis", json={"name": "completion", "kind": "funnel_conversion"}
+        "/api/v1/kpis",
+        json={"name": "completion", "kind": "funnel_conversion", "events": ["start", "done"]},
     ).json()
     action = api.post(
         "/api/v1/actions",

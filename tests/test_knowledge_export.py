@@ -47,11 +47,14 @@ def _fill(database: Database, project: int) -> int:
         kpi = create_kpi(
             session,
             admin,
-            name="completion",
-            kind="funnel_conversion",
+            {
+                "name": "completion",
+                "kind": "funnel_conversion",
+                "events": ["signup_started", "signup_completed"],
+                "owner_team": "product",
+                "target": 0.7,
+            },
             launch_id=launch.id,
-            owner_team_id=teams["product"],
-            target=0.7,
         )
         signal = create_signal(session, admin, kind="funnel_drop", text="drop", kpi_id=kpi.id)
         insight = create_insight(

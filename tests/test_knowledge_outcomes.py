@@ -38,7 +38,8 @@ def _planned_action(database: Database, project: int) -> tuple[int, int]:
         insight = create_insight(session, admin, statement="37% abandon")
         add_evidence(session, admin, insight.id, kind="query", query={"event": "a"}, figure=0.37)
         validate_insight(session, admin, insight.id)
-        kpi = create_kpi(session, admin, name="completion", kind="funnel_conversion")
+        completion = {"name": "completion", "kind": "funnel_conversion", "events": ["a", "b"]}
+        kpi = create_kpi(session, admin, completion)
         action = create_action(
             session,
             admin,

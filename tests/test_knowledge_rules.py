@@ -178,7 +178,11 @@ def test_an_action_cannot_leave_proposed_without_what_the_loop_needs(kdb: Databa
     writer, decider = as_role(project, "contributor"), as_role(project, "decider")
     insight_id = _validated_insight(kdb, project)
     with kdb.session() as session:
-        kpi = create_kpi(session, writer, name="completion", kind="funnel_conversion").id
+        kpi = create_kpi(
+            session,
+            writer,
+            {"name": "completion", "kind": "funnel_conversion", "events": ["start", "done"]},
+        ).id
         action_id = create_action(
             session, writer, kind="experiment", title="Spinner", insight_ids=[insight_id]
         ).id

@@ -1,8 +1,9 @@
 """The declared KPIs and launches of a deployment, read from ``launchloop.toml``.
 
 ``[[kpis]]`` and ``[[launches]]`` arrays sit beside the settings in the same file (the file that
-``LAUNCHLOOP_CONFIG`` names, else ``./launchloop.toml``). Keeping them in the knowledge database
-is a later issue's job; the dataclasses of ``kpis.py`` and ``launches.py`` stay the definition.
+``LAUNCHLOOP_CONFIG`` names, else ``./launchloop.toml``). They are kept in the knowledge database
+(``knowledge/launches.py``: synced at startup and by ``launchloop kpi sync``, read back with
+``catalog_of``); the dataclasses of ``kpis.py`` and ``launches.py`` stay the definition format.
 """
 
 from __future__ import annotations

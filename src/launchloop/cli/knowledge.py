@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
@@ -19,12 +20,13 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from launchloop.cli import app
+from launchloop.cli.events import resolve_project
 from launchloop.cli.options import DataDir, JsonOutput, ProjectOption
 from launchloop.config import load_settings
 from launchloop.errors import InvalidInput, NotFound
 from launchloop.knowledge.database import Database
 from launchloop.knowledge.evidence import add_evidence
-from launchloop.knowledge.freshness import mark_stale
+from launchloop.knowledge.freshness import check_figures, mark_stale, project_runner
 from launchloop.knowledge.insights import (
     change_insight_status,
     create_insight,
@@ -36,6 +38,7 @@ from launchloop.knowledge.markdown import insight_markdown
 from launchloop.knowledge.models import Insight
 from launchloop.knowledge.projects import list_projects
 from launchloop.knowledge.roles import Caller
+from launchloop.runtime import open_runtime
 
 console = Console()
 insight_app = typer.Typer(help="Insights: write, list, show, validate.", no_args_is_help=True)
@@ -73,7 +76,8 @@ def print_json(value: Any) -> None:
     typer.echo(orjson.dumps(value).decode())
 
 
-def _insight_dict(insight: Insight) -> dict[str, Any]:
+def insight_dict(insight: Insight) -> dict[str, Any]:
+    """An insight and its evidence as JSON-ready values."""
     fields = ("id", "statement", "context", "status", "confidence", "validated_by", "review_by")
     evidence = [
         {
@@ -131,7 +135,7 @@ def insight_add(
             )
         for signal_id in signal:
             add_evidence(session, caller, insight.id, kind="signal", signal_id=signal_id)
-        show(_insight_dict(insight), as_json)
+        show(insight_dict(insight), as_json)
 
 
 @insight_app.command("list")
@@ -145,7 +149,7 @@ def insight_list(
     """List insights, newest first."""
     with knowledge_session(data_dir, project, None) as (session, caller):
         rows = [
-            _insight_dict(i)
+            insight_dict(i)
             for i in list_insights(session, caller.project_id, status=status, tag=tag)
         ]
     if as_json:
@@ -172,7 +176,7 @@ def insightshow(
 ) -> None:
     """Show one insight with its evidence."""
     with knowledge_session(data_dir, project, None) as (session, caller):
-        show(_insight_dict(get_insight(session, caller.project_id, insight_id)), as_json)
+        show(insight_dict(get_insight(session, caller.project_id, insight_id)), as_json)
 
 
 @insight_app.command("validate")
@@ -187,7 +191,7 @@ def insight_validate(
     """Validate a draft or stale insight."""
     with knowledge_session(data_dir, project, author) as (session, caller):
         insight = validate_insight(session, caller, insight_id, review_by=parse_date(review_by))
-        show(_insight_dict(insight), as_json)
+        show(insight_dict(insight), as_json)
 
 
 @insight_app.command("status")
@@ -201,7 +205,7 @@ def insight_status(
 ) -> None:
     """Move an insight to stale or retired (or validated again)."""
     with knowledge_session(data_dir, project, author) as (session, caller):
-        show(_insight_dict(change_insight_status(session, caller, insight_id, status)), as_json)
+        show(insight_dict(change_insight_status(session, caller, insight_id, status)), as_json)
 
 
 def parse_date(text: str | None) -> date | None:
@@ -249,3 +253,36 @@ def insight_stale(
         print_json(ids)
         return
     console.print(f"{len(ids)} insight(s) now stale: {', '.join(map(str, ids)) or '-'}")
+
+
+@insight_app.command("revalidate")
+def insight_revalidate(
+    insight_id: int,
+    review_by: str = typer.Option(None, help="Next review date, YYYY-MM-DD (default: 90 days)."),
+    data_dir: DataDir = None,
+    project: ProjectOption = None,
+    author: Author = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Re-run an insight's saved queries (37% -> 22%); a stale insight is validated again."""
+    runtime = open_runtime(load_settings(data_dir=data_dir))
+    try:
+        project_id = resolve_project(runtime, project)
+        caller = Caller(project_id, "admin", author or getpass.getuser())
+        run = project_runner(runtime.database, runtime.store, project_id)
+        with runtime.database.session() as session:
+            result = check_figures(
+                session, caller, insight_id, run, review_by=parse_date(review_by)
+            )
+            status = result.insight.status
+            rows = [asdict(change) | {"shown": change.shown} for change in result.changes]
+    finally:
+        runtime.close()
+    if as_json:
+        print_json({"id": insight_id, "status": status, "changes": rows})
+        return
+    console.print(f"insight {insight_id}: {status}")
+    table = Table("evidence", "figure", "captured -> now")
+    for row in rows:
+        table.add_row(str(row["evidence_id"]), row["label"], row["shown"])
+    console.print(table)

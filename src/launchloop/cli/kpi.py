@@ -1,4 +1,8 @@
-"""Commands over KPIs and launches declared in launchloop.toml: list, eval, launch."""
+"""Commands over KPIs and launches kept in the knowledge base: sync, list, eval, launch.
+
+``launchloop.toml``'s ``[[kpis]]`` and ``[[launches]]`` are synced into every project whenever
+the stores open (each command, the server's start) and by ``launchloop kpi sync``.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from launchloop.analytics.catalog import load_catalog
+from launchloop.analytics.catalog import Catalog, load_catalog
 from launchloop.analytics.kpis import evaluate_kpi, period_range
 from launchloop.analytics.launches import compare_launch
 from launchloop.cli import app
 from launchloop.cli.events import resolve_project
 from launchloop.cli.options import DataDir, JsonOutput, ProjectOption
 from launchloop.config import load_settings
+from launchloop.knowledge.launches import catalog_of, sync_projects
 from launchloop.knowledge.project_time import project_day
-from launchloop.runtime import open_runtime
+from launchloop.runtime import Runtime, open_runtime
 
 console = Console()
-kpi_app = typer.Typer(help="KPIs and launches declared in launchloop.toml.", no_args_is_help=True)
+kpi_app = typer.Typer(help="KPIs and launches (knowledge base).", no_args_is_help=True)
 app.add_typer(kpi_app, name="kpi")
 
 UntilOption = typer.Option(None, "--until", help="Last day read, YYYY-MM-DD (default: today).")
@@ -34,10 +39,41 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:,.4g}"
 
 
+def _catalog(runtime: Runtime, project_id: int) -> Catalog:
+    with runtime.database.session() as session:
+        return catalog_of(session, project_id)
+
+
+@kpi_app.command("sync")
+def sync(data_dir: DataDir = None, as_json: JsonOutput = False) -> None:
+    """Upsert the KPIs and launches of launchloop.toml into every project (by name)."""
+    catalog = load_catalog()
+    runtime = open_runtime(load_settings(data_dir=data_dir))  # opening syncs once already
+    try:
+        with runtime.database.session() as session:
+            projects = sync_projects(session, catalog)
+    finally:
+        runtime.close()
+    counts = {"projects": projects, "kpis": len(catalog.kpis), "launches": len(catalog.launches)}
+    if as_json:
+        _echo_json(counts)
+        return
+    console.print(
+        f"{counts['kpis']} KPI(s) and {counts['launches']} launch(es) synced into "
+        f"{projects} project(s)"
+    )
+
+
 @kpi_app.command("list")
-def list_kpis(as_json: JsonOutput = False) -> None:
-    """List the declared KPIs: kind, events, owner team, target and direction."""
-    kpis = load_catalog().kpis
+def list_kpis(
+    data_dir: DataDir = None, project: ProjectOption = None, as_json: JsonOutput = False
+) -> None:
+    """List the project's KPIs: kind, events, owner team, target and direction."""
+    runtime = open_runtime(load_settings(data_dir=data_dir))
+    try:
+        kpis = _catalog(runtime, resolve_project(runtime, project)).kpis
+    finally:
+        runtime.close()
     if as_json:
         _echo_json([kpi.as_dict() for kpi in kpis])
         return
@@ -64,10 +100,10 @@ def eval_kpi(
     as_json: JsonOutput = False,
 ) -> None:
     """Evaluate a KPI: value, previous period, target gap and daily series."""
-    kpi = load_catalog().kpi(name)
     runtime = open_runtime(load_settings(data_dir=data_dir))
     try:
         project_id = resolve_project(runtime, project)
+        kpi = _catalog(runtime, project_id).kpi(name)
         last, time_zone = project_day(runtime.database, project_id, until)
         reading = evaluate_kpi(
             runtime.store, project_id, kpi, period_range(period, until=last, time_zone=time_zone)
@@ -99,11 +135,11 @@ def launch(
     as_json: JsonOutput = False,
 ) -> None:
     """Compare a launch's KPIs before and after its date."""
-    catalog = load_catalog()
-    declared = catalog.launch(name)
     runtime = open_runtime(load_settings(data_dir=data_dir))
     try:
         project_id = resolve_project(runtime, project)
+        catalog = _catalog(runtime, project_id)
+        declared = catalog.launch(name)
         last, time_zone = project_day(runtime.database, project_id, until)
         result = compare_launch(
             runtime.store,

@@ -1,4 +1,4 @@
-"""Signal commands: ``launchloop signal add`` and ``launchloop signal list``."""
+"""Signal commands: ``launchloop signal add``, ``list``, and ``insight`` (draft one from it)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,16 @@ import typer
 from rich.table import Table
 
 from launchloop.cli import app
-from launchloop.cli.knowledge import Author, console, knowledge_session, print_json, show
+from launchloop.cli.knowledge import (
+    Author,
+    console,
+    insight_dict,
+    knowledge_session,
+    print_json,
+    show,
+)
 from launchloop.cli.options import DataDir, JsonOutput, ProjectOption
+from launchloop.knowledge.insights import draft_insight_from_signal
 from launchloop.knowledge.models import Signal
 from launchloop.knowledge.signals import create_signal, list_signals
 
@@ -50,6 +58,20 @@ def signal_list(
     for row in rows:
         table.add_row(str(row["id"]), row["kind"], str(row["observed_at"]), row["text"])
     console.print(table)
+
+
+@signal_app.command("insight")
+def signal_insight(
+    signal_id: int,
+    data_dir: DataDir = None,
+    project: ProjectOption = None,
+    author: Author = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Draft an insight stating the signal's text, with the signal as its first evidence."""
+    with knowledge_session(data_dir, project, author) as (session, caller):
+        insight = draft_insight_from_signal(session, caller, signal_id)
+        show(insight_dict(insight), as_json)
 
 
 def _signal_dict(signal: Signal) -> dict[str, Any]:

@@ -105,6 +105,9 @@ def export_knowledge(session: Session, project_id: int) -> dict[str, Any]:
 def import_knowledge(session: Session, caller: Caller, document: dict[str, Any]) -> dict[str, int]:
     """Write an export into the caller's project (which has no knowledge yet); admins only.
 
+    Teams, KPIs and launches already in the project (its default teams, the KPIs synced from
+    launchloop.toml) are kept, and the imported rows that name them point at them.
+
     Returns how many rows each table received.
     """
     require_role(caller, "admin", "importing knowledge")
@@ -158,10 +161,29 @@ def _write(
     for raw in rows:
         values = _values(table, raw, project_id, ids)
         old_id = values.pop("id", None)
+        same = _same_name(session, table, project_id, values)
+        if same is not None and old_id is not None:
+            known[int(old_id)] = same  # a default team or a launchloop.toml KPI already there
+            continue
         result = session.execute(insert(table).values(**values))
         if old_id is not None:
             known[int(old_id)] = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
     return len(rows)
+
+
+#: Tables whose names are unique in a project: an imported row meets the one already there.
+NAMED_TABLES = ("teams", "kpis", "launches")
+
+
+def _same_name(
+    session: Session, table: Table, project_id: int, values: dict[str, Any]
+) -> int | None:
+    if table.name not in NAMED_TABLES or "name" not in values:
+        return None
+    query = select(table.c.id).where(
+        table.c.project_id == project_id, table.c.name == values["name"]
+    )
+    return session.scalar(query)
 
 
 def _values(

@@ -1,8 +1,8 @@
 """Freshness: insights past their review date go stale; re-validation re-runs their queries.
 
-Re-validation re-runs each saved query of the evidence through a callable given by the caller
-(the analytics live elsewhere; this module runs none), keeps the figure captured at the time
-next to the new one ("37% -> 22%"), then validates the insight again.
+Re-validation re-runs each saved query of the evidence through a callable (by default
+:func:`saved_query_runner`: ``analytics/saved.py`` over the event store), keeps the figure
+captured at the time next to the new one ("37% -> 22%"), then validates the insight again.
 """
 
 from __future__ import annotations
@@ -15,13 +15,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from launchloop.analytics.saved import run_saved_query
+from launchloop.knowledge.database import Database
 from launchloop.knowledge.history import apply_changes, record_change
 from launchloop.knowledge.insights import check_transition, get_insight, validate_insight
 from launchloop.knowledge.models import Insight, utcnow
+from launchloop.knowledge.project_time import project_day
 from launchloop.knowledge.roles import Caller, require_writer
+from launchloop.store.base import EventStore
 
-#: Runs a saved query (its JSON) and returns its figure now.
-QueryRunner = Callable[[dict[str, Any]], float]
+#: Runs a saved query (its JSON) and returns its figure now (None: not measurable).
+QueryRunner = Callable[[dict[str, Any]], float | None]
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class FigureChange:
     evidence_id: int
     label: str
     captured: float | None
-    now: float
+    now: float | None
 
     @property
     def shown(self) -> str:
@@ -93,7 +97,8 @@ def rerun_queries(
     for piece in insight.evidence:
         if piece.kind != "query" or not piece.query:
             continue
-        figure = float(run_query(piece.query))
+        ran = run_query(piece.query)
+        figure = None if ran is None else float(ran)
         piece.last_figure, piece.last_run_at = figure, utcnow()
         changes.append(FigureChange(piece.id, piece.figure_label, piece.figure, figure))
     session.flush()
@@ -116,3 +121,39 @@ def revalidate(
     moved = {str(c.evidence_id): c.shown for c in changes}
     record_change(session, caller, validated, "figures_rerun", {"figures": [None, moved]})
     return Revalidation(validated, changes)
+
+
+def saved_query_runner(
+    store: EventStore, project_id: int, *, today: date, time_zone: str
+) -> QueryRunner:
+    """The runner of a project's saved queries over ``store`` (days end on ``today``)."""
+
+    def run(spec: dict[str, Any]) -> float | None:
+        figure = run_saved_query(store, project_id, spec, today=today, time_zone=time_zone)
+        return figure.value
+
+    return run
+
+
+def project_runner(database: Database, store: EventStore, project_id: int) -> QueryRunner:
+    """The runner of a project's saved queries, over days that end today in its time zone."""
+    today, time_zone = project_day(database, project_id)
+    return saved_query_runner(store, project_id, today=today, time_zone=time_zone)
+
+
+def check_figures(
+    session: Session,
+    caller: Caller,
+    insight_id: int,
+    run_query: QueryRunner,
+    *,
+    review_by: date | None = None,
+) -> Revalidation:
+    """Re-run an insight's saved queries; a stale one is validated again, others keep status."""
+    insight = get_insight(session, caller.project_id, insight_id)
+    if insight.status == "stale":
+        return revalidate(session, caller, insight_id, run_query, review_by=review_by)
+    changes = rerun_queries(session, caller, insight_id, run_query)
+    moved = {str(c.evidence_id): c.shown for c in changes}
+    record_change(session, caller, insight, "figures_rerun", {"figures": [None, moved]})
+    return Revalidation(insight, changes)

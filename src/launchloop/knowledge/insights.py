@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from launchloop.errors import InvalidInput
 from launchloop.knowledge.history import apply_changes, record_change
 from launchloop.knowledge.lookup import choice, one, referenced, required_text
-from launchloop.knowledge.models import Insight, InsightTag, Launch, Team, utcnow
+from launchloop.knowledge.models import Insight, InsightTag, Launch, Signal, Team, utcnow
 from launchloop.knowledge.roles import Caller, require_decision, require_writer
 
 STATUSES: tuple[str, ...] = ("draft", "validated", "stale", "retired")
@@ -58,6 +58,24 @@ def create_insight(
     insight.tag_rows = [InsightTag(tag=tag) for tag in _tags(tags)]
     session.add(insight)
     record_change(session, caller, insight, "created", {"status": [None, "draft"]})
+    return insight
+
+
+def draft_insight_from_signal(session: Session, caller: Caller, signal_id: int) -> Insight:
+    """A draft insight stating the signal's text, with the signal as its first evidence."""
+    # evidence.py imports this module (get_insight): import it when called.
+    from launchloop.knowledge.evidence import add_evidence
+
+    signal = one(session, Signal, caller.project_id, signal_id)
+    insight = create_insight(
+        session,
+        caller,
+        statement=signal.text,
+        launch_id=signal.launch_id,
+        team_ids=[signal.team_id] if signal.team_id is not None else [],
+    )
+    session.flush()
+    add_evidence(session, caller, insight.id, kind="signal", signal_id=signal.id)
     return insight
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from launchloop.errors import InvalidInput, Unauthorized
-from launchloop.knowledge.models import ApiToken, Project
+from launchloop.errors import InvalidInput, NotFound, Unauthorized
+from launchloop.knowledge.models import ApiToken, Project, utcnow
+
+if TYPE_CHECKING:
+    from launchloop.knowledge.roles import Caller
 
 PUBLIC_PREFIX = "llpk_"
 SECRET_PREFIX = "llsk_"
@@ -32,7 +36,10 @@ def hash_token(token: str) -> str:
 
 
 def create_project(session: Session, *, name: str, time_zone: str = "UTC") -> NewProject:
-    """Create a project with a public ingestion key and a first secret token."""
+    """Create a project with a public ingestion key, a first secret token and the default teams."""
+    # teams and roles import this module (hash_token, create_token): import them when called.
+    from launchloop.knowledge.teams import ensure_default_teams
+
     if not name.strip():
         raise InvalidInput("name", "must not be empty")
     project = Project(
@@ -43,6 +50,7 @@ def create_project(session: Session, *, name: str, time_zone: str = "UTC") -> Ne
     session.add(project)
     session.flush()
     token = create_token(session, project_id=project.id)
+    ensure_default_teams(session, project.id)
     return NewProject(project.id, project.name, project.public_key, token)
 
 
@@ -79,3 +87,27 @@ def project_for_token(session: Session, token: str) -> int:
 def list_projects(session: Session) -> list[Project]:
     """Every project, oldest first."""
     return list(session.scalars(select(Project).order_by(Project.id)))
+
+
+def list_tokens(session: Session, project_id: int) -> list[ApiToken]:
+    """The project's secret tokens (hashes only), newest first, revoked ones included."""
+    query = select(ApiToken).where(ApiToken.project_id == project_id)
+    return list(session.scalars(query.order_by(ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, caller: Caller, token_id: int) -> ApiToken:
+    """Revoke one of the project's secret tokens; admins only; revoking twice keeps the date.
+
+    The database refuses the token at once; a process that caches tokens (``web/auth.py``
+    KeyRing) must forget it too.
+    """
+    from launchloop.knowledge.roles import require_role
+
+    require_role(caller, "admin", "revoking a token")
+    token = session.get(ApiToken, token_id)
+    if token is None or token.project_id != caller.project_id:
+        raise NotFound(f"no token {token_id} in this project")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+    return token

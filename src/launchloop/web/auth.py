@@ -1,4 +1,9 @@
-"""Who is calling: the project behind a public key or a secret token (cached for ingestion)."""
+"""Who is calling: the project behind a public key or a secret token (cached for ingestion).
+
+The cache keeps an answer :data:`_TTL` seconds. Revoking a token through this process (API or
+web app) empties it at once; another process serving the same database (scale-out web workers)
+keeps accepting a token it had already seen for at most :data:`_TTL` seconds after revocation.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +35,10 @@ class KeyRing:
     def secret(self, token: str | None) -> int:
         """The project of a secret API token."""
         return self._lookup("secret", token)
+
+    def forget(self) -> None:
+        """Drop every remembered answer (after a token is revoked: its refusal is immediate)."""
+        self._known.clear()
 
     def _lookup(self, kind: str, key: str | None) -> int:
         if not key:

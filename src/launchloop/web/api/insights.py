@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from launchloop.knowledge.evidence import add_evidence, remove_evidence
-from launchloop.knowledge.freshness import mark_stale
+from launchloop.knowledge.freshness import check_figures, mark_stale, project_runner
 from launchloop.knowledge.insights import (
     MAX_CONTEXT,
     MAX_STATEMENT,
@@ -97,6 +97,23 @@ class ValidateBody(BaseModel):
     """Validation options."""
 
     review_by: date | None = None
+
+
+class FigureChangePublic(BaseModel):
+    """A saved query's figure at capture and now, as people read it ("37% -> 22%")."""
+
+    evidence_id: int
+    label: str
+    captured: float | None
+    now: float | None
+    shown: str
+
+
+class RevalidationPublic(BaseModel):
+    """The insight after re-validation and how each figure moved since capture."""
+
+    insight: InsightPublic
+    changes: list[FigureChangePublic]
 
 
 class StatusChange(BaseModel):
@@ -226,3 +243,33 @@ def post_stale(request: Request, caller: CallerDep) -> list[int]:
     """Turn validated insights past their review date into stale ones; their ids."""
     with transaction(request) as session:
         return mark_stale(session, caller)
+
+
+@router.post(
+    "/insights/{insight_id}/revalidate",
+    response_model=RevalidationPublic,
+    summary="Re-run an insight's saved queries",
+)
+def post_revalidate(
+    request: Request, caller: CallerDep, insight_id: int, body: ValidateBody | None = None
+) -> RevalidationPublic:
+    """Re-run the saved queries of the evidence over the latest days; a stale insight is
+    validated again (the validating role), others keep their status."""
+    runtime = request.app.state.runtime
+    run = project_runner(runtime.database, runtime.store, caller.project_id)
+    review_by = body.review_by if body else None
+    with transaction(request) as session:
+        result = check_figures(session, caller, insight_id, run, review_by=review_by)
+        changes = [
+            FigureChangePublic(
+                evidence_id=c.evidence_id,
+                label=c.label,
+                captured=c.captured,
+                now=c.now,
+                shown=c.shown,
+            )
+            for c in result.changes
+        ]
+        return RevalidationPublic(
+            insight=InsightPublic.model_validate(result.insight), changes=changes
+        )
