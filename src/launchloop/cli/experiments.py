@@ -1,8 +1,9 @@
-"""Experiment commands: ``launchloop experiment analyze`` and ``launchloop experiment power``."""
+"""Experiment commands: ``launchloop experiment analyze``, ``power`` and ``decide``."""
 
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 import orjson
 import typer
@@ -16,11 +17,17 @@ from launchloop.cli.options import DataDir, JsonOutput, ProjectOption
 from launchloop.config import load_settings
 from launchloop.errors import InvalidInput
 from launchloop.experiments.analysis import AnalysisSettings, ExperimentResult, VariantResult
-from launchloop.experiments.design import metric_of
+from launchloop.experiments.design import ExperimentMetric, metric_of
+from launchloop.experiments.planning import (
+    MeasuredTraffic,
+    measure_for_action,
+    measure_for_experiment,
+    plan_power,
+)
 from launchloop.experiments.snapshots import analyze_experiment
+from launchloop.knowledge.decisions import decide_with_learning
 from launchloop.knowledge.roles import Caller
 from launchloop.runtime import open_runtime
-from launchloop.stats.power import sample_size
 
 console = Console()
 experiment_app = typer.Typer(help="Experiments: analyse, plan.", no_args_is_help=True)
@@ -115,8 +122,23 @@ def _comparison(v: VariantResult) -> list[str]:
 
 @experiment_app.command("power")
 def power(
-    baseline: float = typer.Option(..., "--baseline", help="Control's rate or mean per person."),
-    mde: float = typer.Option(..., "--mde", help="Relative change to detect (0.05 = +5%)."),
+    experiment_id: int | None = typer.Option(
+        None, "--experiment", help="Measure baseline and traffic from this experiment."
+    ),
+    action_id: int | None = typer.Option(
+        None, "--action", help="Measure them from this action's impact KPI (last 28 days)."
+    ),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Measured metric: conversion, count, sum."
+    ),
+    event: str | None = typer.Option(None, "--event", help="The measured metric's event."),
+    prop: str | None = typer.Option(None, "--property", help="The property a sum adds up."),
+    baseline: float | None = typer.Option(
+        None, "--baseline", help="Control's rate or mean per person (overrides the measure)."
+    ),
+    mde: float | None = typer.Option(
+        None, "--mde", help="Relative change to detect, 0.05 = +5% (default: the action's)."
+    ),
     daily_traffic: float | None = typer.Option(
         None, "--daily-traffic", help="Persons exposed per day, all variants."
     ),
@@ -126,24 +148,108 @@ def power(
     variants: int = typer.Option(2, "--variants", min=2, help="Variants, control included."),
     alpha: float = typer.Option(0.05, "--alpha", help="Two-sided significance level."),
     target_power: float = typer.Option(0.8, "--power", help="Chance to detect the change."),
+    data_dir: DataDir = None,
+    project: ProjectOption = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Persons and days needed to detect a relative change of a baseline."""
-    result = sample_size(
-        baseline,
-        mde,
+    measured = None
+    if experiment_id is not None or action_id is not None:
+        metric = metric_of(kind or "conversion", event, prop) if event or kind else None
+        measured = _measured(experiment_id, action_id, metric, data_dir, project)
+    plan = plan_power(
+        measured,
+        baseline=baseline,
+        mde=mde,
         daily_traffic=daily_traffic,
-        variants=variants,
         variance=variance,
+        variants=variants,
         alpha=alpha,
         power=target_power,
     )
-    if result.error:
-        raise InvalidInput("--daily-traffic" if result.per_variant else "--mde", result.error)
+    result = plan.result
     if as_json:
-        typer.echo(orjson.dumps(result.__dict__).decode())
+        inputs = {k: getattr(plan, k) for k in ("baseline", "mde", "variance", "daily_traffic")}
+        source = measured.source if measured else None
+        typer.echo(orjson.dumps({**result.__dict__, **inputs, "measured_from": source}).decode())
         return
+    if measured:
+        console.print(
+            f"measured ({measured.source}): baseline {measured.baseline:.4g}, "
+            f"{measured.daily_traffic:.1f} persons per day"
+        )
     days = "unknown (give --daily-traffic)" if result.days is None else str(result.days)
     console.print(
         f"{result.per_variant:,} persons per variant, {result.total:,} in all; days: {days}"
     )
+
+
+def _measured(
+    experiment_id: int | None,
+    action_id: int | None,
+    metric: ExperimentMetric | None,
+    data_dir: Path | None,
+    project: int | None,
+) -> MeasuredTraffic:
+    """Baseline and traffic measured in the store for the experiment (else the action)."""
+    runtime = open_runtime(load_settings(data_dir=data_dir))
+    try:
+        project_id = resolve_project(runtime, project)
+        with runtime.database.session() as session:
+            if experiment_id is not None:
+                return measure_for_experiment(
+                    session, runtime.store, project_id, experiment_id, metric=metric
+                )
+            return measure_for_action(
+                session, runtime.store, project_id, int(action_id or 0), metric=metric
+            )
+    finally:
+        runtime.close()
+
+
+@experiment_app.command("decide")
+def decide(
+    experiment_id: int = typer.Argument(..., help="The experiment's id."),
+    decision: str = typer.Option(..., "--decision", help="ship, iterate or stop."),
+    reason: str = typer.Option(..., "--reason", help="Why, in a sentence."),
+    variant: str | None = typer.Option(
+        None, "--variant", help="The treatment whose impact is recorded (default: likeliest)."
+    ),
+    title: str | None = typer.Option(None, "--title", help="The learning's title."),
+    generalize: bool = typer.Option(False, "--generalize", help="A learning to generalize."),
+    data_dir: DataDir = None,
+    project: ProjectOption = None,
+    author: Author = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Decide an experiment and record its learning: measured impact vs expected change."""
+    runtime = open_runtime(load_settings(data_dir=data_dir))
+    try:
+        caller = Caller(resolve_project(runtime, project), "admin", author or getpass.getuser())
+        with runtime.database.session() as session:
+            experiment, learning = decide_with_learning(
+                session,
+                caller,
+                experiment_id,
+                decision=decision,
+                reason=reason,
+                variant=variant,
+                title=title,
+                generalize=generalize,
+            )
+            shown = {
+                "experiment_id": experiment.id,
+                "status": experiment.status,
+                "decision": experiment.decision,
+                "learning_id": learning.id,
+                "expected_change": learning.expected_change,
+                "measured_change": learning.measured_change,
+                "context": learning.context,
+            }
+    finally:
+        runtime.close()
+    if as_json:
+        typer.echo(orjson.dumps(shown).decode())
+        return
+    console.print(f"experiment {experiment_id}: {decision}; learning {shown['learning_id']}")
+    console.print(str(shown["context"]))

@@ -125,7 +125,7 @@ def analyze(
         multiple_exposures=totals.multiple_exposures,
         power=_power(control, metric, settings, len(stats), totals, days_running),
         days_running=days_running,
-        error=_overall_error(totals),
+        error=_overall_error(totals, metric),
     )
 
 
@@ -184,7 +184,11 @@ def _power(
     )
 
 
-def _overall_error(totals: ExposureTotals) -> str | None:
+def _overall_error(totals: ExposureTotals, metric: ExperimentMetric) -> str | None:
+    if any(v.n < 0 for v in totals.variants):
+        return "invalid data: a variant has a negative count of units"
+    if metric.kind == "conversion" and any(not 0 <= v.sum <= v.n for v in totals.variants):
+        return "invalid data: conversions must be between 0 and the units"
     if sum(v.n for v in totals.variants) == 0:
         return "not enough data: no person was exposed in the experiment's dates"
     if sum(1 for v in totals.variants if v.n > 0) < 2:

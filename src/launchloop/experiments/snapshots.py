@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from launchloop.errors import InvalidInput, NotFound
 from launchloop.experiments.analysis import AnalysisSettings, ExperimentResult, analyze
 from launchloop.experiments.design import ExperimentMetric, exposure_for, metric_from_kpi
+from launchloop.experiments.guardrails import check_guardrails
 from launchloop.experiments.totals import Window, read_totals
 from launchloop.knowledge.actions import get_action
 from launchloop.knowledge.experiments import add_analysis, get_experiment
@@ -81,6 +82,9 @@ def analyze_experiment(
     weights = [float(v.get("weight", 1.0)) for v in experiment.variants]
     days = (window.end - window.start).total_seconds() / 86_400
     result = analyze(totals, metric, weights, settings, days_running=days)
+    guardrails = check_guardrails(
+        session, store, experiment, exposure=exposure, window=window, settings=settings
+    )
     snapshot = {
         "inputs": {
             "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
@@ -90,6 +94,8 @@ def analyze_experiment(
         },
         "computed_at": datetime.now(UTC).isoformat(),
         **result.snapshot(),
+        "guardrails": [g.snapshot() for g in guardrails],
+        "guardrails_harmed": [f"{g.name}: {v}" for g in guardrails for v in g.harmed],
     }
     analysis = add_analysis(
         session, caller, experiment_id, method=method_name(settings), snapshot=snapshot

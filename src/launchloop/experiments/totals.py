@@ -118,7 +118,7 @@ GROUP BY arm"""
 
 
 def _end(p: Printer, window: Window) -> str:
-    return p.from_micros(p.param(_micros(window.end)))
+    return p.from_micros(p.param(epoch_micros(window.end)))
 
 
 def _value(metric: ExperimentMetric, condition: str) -> str:
@@ -139,7 +139,7 @@ def _exposed_sql(
     conditions = [
         f"e.project_id = {p.param(int(project_id))}",
         f"e.event = {p.param(exposure.event)}",
-        f"e.timestamp >= {p.from_micros(p.param(_micros(window.start)))}",
+        f"e.timestamp >= {p.from_micros(p.param(epoch_micros(window.start)))}",
         f"e.timestamp < {_end(p, window)}",
     ]
     if exposure.flag is not None:
@@ -165,7 +165,7 @@ def _metric_events_sql(
     p: Printer, project_id: int, metric: ExperimentMetric, window: Window, cuped_days: int | None
 ) -> str:
     """The metric's events (person, time, amount) from the lookback before the window on."""
-    start = _micros(window.start) - (int(cuped_days or 0) * _DAY_MICROS)
+    start = epoch_micros(window.start) - (int(cuped_days or 0) * _DAY_MICROS)
     amount = "0"
     if metric.property is not None:
         amount = p.to_number(p.json_text("e.properties", metric.property))
@@ -177,7 +177,7 @@ def _metric_events_sql(
         AND e.timestamp < {_end(p, window)}"""
 
 
-def _micros(moment: datetime) -> int:
+def epoch_micros(moment: datetime) -> int:
     """Epoch microseconds of an aware (or UTC-naive) datetime, exactly."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return (aware - _EPOCH) // timedelta(microseconds=1)

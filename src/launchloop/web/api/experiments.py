@@ -10,11 +10,16 @@ from pydantic import BaseModel, Field
 
 from launchloop.experiments.analysis import AnalysisSettings
 from launchloop.experiments.design import metric_of
+from launchloop.experiments.planning import (
+    measure_for_action,
+    measure_for_experiment,
+    plan_power,
+)
 from launchloop.experiments.snapshots import analyze_experiment, latest_analysis
+from launchloop.knowledge.decisions import decide_with_learning
 from launchloop.knowledge.experiments import (
     add_analysis,
     create_experiment,
-    decide_experiment,
     get_experiment,
     list_experiments,
     move_experiment,
@@ -98,10 +103,14 @@ class ExperimentPublic(Record, ExperimentCreate):
 
 
 class DecisionCreate(BaseModel):
-    """A decision and its reason."""
+    """A decision, its reason, and what the learning it records says."""
 
     decision: Decision
     reason: str = Field(min_length=1, max_length=10_000)
+    #: The treatment whose measured impact the learning records (default: most likely winner).
+    variant: str | None = Field(None, max_length=100)
+    title: str | None = Field(None, min_length=1, max_length=300)
+    generalize: bool = False
 
 
 class LearningCreate(BaseModel):
@@ -120,6 +129,12 @@ class LearningCreate(BaseModel):
 
 class LearningPublic(Record, LearningCreate):
     """A learning."""
+
+
+class DecisionPublic(ExperimentPublic):
+    """The decided experiment and the learning its decision recorded."""
+
+    learning: LearningPublic
 
 
 @router.post(
@@ -170,18 +185,19 @@ def post_stop(request: Request, caller: CallerDep, experiment_id: int) -> Experi
 
 @router.post(
     "/experiments/{experiment_id}/decision",
-    response_model=ExperimentPublic,
+    response_model=DecisionPublic,
     summary="Decide an experiment",
 )
 def post_decision(
     request: Request, caller: CallerDep, experiment_id: int, body: DecisionCreate
-) -> ExperimentPublic:
-    """Ship, iterate or stop, with the reason (the project's deciding role)."""
+) -> DecisionPublic:
+    """Ship, iterate or stop, with the reason; records the learning (measured vs expected)."""
     with transaction(request) as session:
-        experiment = decide_experiment(
-            session, caller, experiment_id, decision=body.decision, reason=body.reason
+        experiment, learning = decide_with_learning(
+            session, caller, experiment_id, **body.model_dump()
         )
-        return ExperimentPublic.model_validate(experiment)
+        public = ExperimentPublic.model_validate(experiment).model_dump()
+        return DecisionPublic(**public, learning=LearningPublic.model_validate(learning))
 
 
 @router.post(
@@ -200,16 +216,24 @@ def post_analysis(
 
 
 @router.post(
-    "/experiments/{experiment_id}/analysis",
+    "/experiments/{experiment_id}/analyze",
     response_model=AnalysisPublic,
     status_code=201,
     summary="Analyse an experiment from the events",
+    operation_id="analyze_experiment",
+)
+@router.post(
+    "/experiments/{experiment_id}/analysis",
+    response_model=AnalysisPublic,
+    status_code=201,
+    summary="Analyse an experiment from the events (alias of /analyze)",
+    operation_id="analyze_experiment_alias",
 )
 def post_analysis_run(
     request: Request, caller: CallerDep, experiment_id: int, body: AnalysisRequest | None = None
 ) -> AnalysisPublic:
     """Read exposures and the metric from the event store, analyse, store the snapshot."""
-    body = body or AnalysisRequest()
+    body = body or AnalysisRequest.model_validate({})
     spec = body.metric
     metric = metric_of(spec.kind, spec.event, spec.property) if spec else None
     settings = AnalysisSettings(**body.model_dump(exclude={"metric"}))
@@ -232,6 +256,64 @@ def get_analysis(request: Request, caller: CallerDep, experiment_id: int) -> Ana
         return AnalysisPublic.model_validate(
             latest_analysis(session, caller.project_id, experiment_id)
         )
+
+
+class PowerRequest(BaseModel):
+    """What to plan for: measured from an experiment or action, each input an override."""
+
+    experiment_id: int | None = None
+    action_id: int | None = None
+    metric: MetricSpec | None = None
+    baseline: float | None = None
+    mde: float | None = None
+    daily_traffic: float | None = None
+    variance: float | None = None
+    variants: int = Field(2, ge=2, le=20)
+    alpha: float = Field(0.05, gt=0, lt=1)
+    power: float = Field(0.8, gt=0, lt=1)
+
+
+class PowerPublic(BaseModel):
+    """Persons per variant and in all, days, and the inputs used."""
+
+    per_variant: int
+    total: int
+    days: int | None
+    baseline: float
+    mde: float
+    variance: float | None
+    daily_traffic: float | None
+    measured_from: str | None
+
+
+@router.post("/experiments/power", response_model=PowerPublic, summary="Power and duration")
+def post_power(request: Request, caller: CallerDep, body: PowerRequest) -> PowerPublic:
+    """Persons and days to detect a change, from measured baseline and traffic or given ones."""
+    store = request.app.state.runtime.store
+    spec = body.metric
+    metric = metric_of(spec.kind, spec.event, spec.property) if spec else None
+    measured = None
+    with transaction(request) as session:
+        if body.experiment_id is not None:
+            measured = measure_for_experiment(
+                session, store, caller.project_id, body.experiment_id, metric=metric
+            )
+        elif body.action_id is not None:
+            measured = measure_for_action(
+                session, store, caller.project_id, body.action_id, metric=metric
+            )
+    given = body.model_dump(exclude={"experiment_id", "action_id", "metric"})
+    plan = plan_power(measured, **given)
+    return PowerPublic(
+        per_variant=plan.result.per_variant,
+        total=plan.result.total,
+        days=plan.result.days,
+        baseline=plan.baseline,
+        mde=plan.mde,
+        variance=plan.variance,
+        daily_traffic=plan.daily_traffic,
+        measured_from=measured.source if measured else None,
+    )
 
 
 @router.post("/learnings", response_model=LearningPublic, status_code=201, summary="Add a learning")
