@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -39,6 +37,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 from analytics_data import DAYS, START, STEPS, generate, load_store
+from report import machine, write_section  # benchmarks/ is on sys.path when run
 
 SECTION = "## Analytics"
 
@@ -273,20 +272,6 @@ def verdicts(results: list[dict[str, Any]], events: int) -> list[str]:
     return lines
 
 
-def machine() -> str:
-    """CPU, cores, memory and engine versions."""
-    import chdb
-    import duckdb
-    import psutil
-
-    memory = psutil.virtual_memory().total / 2**30
-    return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"{memory:.0f} GiB; Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
-        f"chdb {chdb.__version__}"
-    )
-
-
 def section(
     command: str, events: int, persons: int, results: list[dict[str, Any]], notes: str = ""
 ) -> str:
@@ -299,7 +284,7 @@ def section(
                 "",
                 INTRO,
                 "",
-                f"- machine: {machine()}",
+                f"- machine: {machine('duckdb', 'chdb')}",
                 f"- date: {when}; {events:,} events, {persons:,} persons",
                 f"- command: `{command}`",
                 "",
@@ -311,24 +296,6 @@ def section(
         )
         + "\n"
     )
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace the ``## Analytics`` section of ``path`` (up to the next ``## ``), or append it."""
-    if not path.exists():
-        path.write_text(
-            "# Benchmarks\n\nEach section below is written by its benchmark under `benchmarks/`; "
-            "rerun the command it shows to refresh it.\n\n" + text
-        )
-        return
-    current = path.read_text()
-    start = current.find(SECTION + "\n")
-    if start < 0:
-        path.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    end = current.find("\n## ", start + len(SECTION))
-    rest = current[end + 1 :] if end >= 0 else ""
-    path.write_text(current[:start] + text + ("\n" + rest if rest else ""))
 
 
 def main() -> None:

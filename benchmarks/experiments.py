@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from report import write_section  # benchmarks/ is on sys.path when run
 
 from launchloop.experiments.analysis import analyze
 from launchloop.experiments.design import exposure_for, metric_of
@@ -187,18 +188,6 @@ def section(command: str, rows: list[tuple[str, float, float]], facts: dict[str,
         "",
     ]
     return "\n".join(lines)
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace the ``## Experiments`` section of ``path`` (up to the next ``## ``), or append."""
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = current.find(SECTION + "\n")
-    if start < 0:
-        path.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    end = current.find("\n## ", start + len(SECTION))
-    rest = current[end + 1 :] if end >= 0 else ""
-    path.write_text(current[:start] + text + ("\n" + rest if rest else ""))
 
 
 def main() -> None:

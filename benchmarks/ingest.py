@@ -40,7 +40,8 @@ from pathlib import Path
 import duckdb
 import httpx
 import psutil
-from ingest_report import section, write_section  # benchmarks/ is on sys.path when run
+from ingest_report import section  # benchmarks/ is on sys.path when run
+from report import write_section
 
 from launchloop.config import load_settings
 from launchloop.ingest.decode import decode_body

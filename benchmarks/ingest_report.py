@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-import platform
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
+from report import machine  # benchmarks/ is on sys.path when run
 
 if TYPE_CHECKING:
     from ingest import HttpRun, InProcess
 
 EVENT_BYTES = 350  # measured: the bodies average ~3,600 bytes per 100 events with the envelope
+
 SECTION = "## Ingestion"
 
 
@@ -21,22 +20,6 @@ def _percentile(ordered: list[float], share: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def machine() -> str:
-    """CPU model, cores and RAM of this machine, from /proc."""
-    cpu = "unknown CPU"
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as info:
-        kib = int(next(line for line in info if line.startswith("MemTotal")).split()[1])
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {kib / 2**20:.1f} GiB RAM; Python "
-        f"{platform.python_version()}, DuckDB {duckdb.__version__}"
-    )
 
 
 def _rss_series(rss: list[tuple[float, float, float]], points: int = 10) -> str:
@@ -117,7 +100,7 @@ def section(command: str, inproc: InProcess | None, http: HttpRun | None, notes:
         "HTTP with durable acknowledgements, >= 50% of the in-process figure, memory flat over "
         "10M events.",
         "",
-        f"- machine: {machine()}",
+        f"- machine: {machine('duckdb')}",
         f"- date: {when}; load average at the end (other work on the machine): "
         f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}",
         f"- command: `{command}`",
@@ -129,21 +112,3 @@ def section(command: str, inproc: InProcess | None, http: HttpRun | None, notes:
     if notes:
         parts += ["", notes.strip()]
     return "\n".join(parts) + "\n"
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace the ``## Ingestion`` section of ``path`` (up to the next ``## ``), or append it."""
-    if not path.exists():
-        path.write_text(
-            "# Benchmarks\n\nEach section below is written by its benchmark under `benchmarks/`; "
-            "rerun the command it shows to refresh it.\n\n" + text
-        )
-        return
-    current = path.read_text()
-    start = current.find(SECTION + "\n")
-    if start < 0:
-        path.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    end = current.find("\n## ", start + len(SECTION))
-    rest = current[end + 1 :] if end >= 0 else ""
-    path.write_text(current[:start] + text + ("\n" + rest if rest else ""))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from report import write_section  # benchmarks/ is on sys.path when run
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -148,21 +149,6 @@ def report(results: list[Result], count: int) -> str:
         "| --- | --- | --- | --- | --- | --- | --- |\n"
         f"{rows}\n\n{verdict}\n"
     )
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace the ``## Themes`` section of ``path`` (up to the next ``## ``), or append it."""
-    if not path.exists():
-        path.write_text("# Benchmarks\n\n" + text)
-        return
-    current = path.read_text()
-    start = current.find(SECTION + "\n")
-    if start < 0:
-        path.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    end = current.find("\n## ", start + len(SECTION))
-    rest = current[end + 1 :] if end >= 0 else ""
-    path.write_text(current[:start] + text + ("\n" + rest if rest else ""))
 
 
 def main() -> None:

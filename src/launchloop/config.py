@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import (
@@ -56,6 +57,18 @@ class Settings(BaseSettings):
     )
     duckdb_memory_limit: str = Field("2GB", description="DuckDB memory_limit of the event store.")
     duckdb_threads: int = Field(0, description="DuckDB threads (0: one per core).")
+    surveys: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="In-app NPS / CSAT survey rules ([[surveys]] tables, docs/tracker.md).",
+    )
+    smtp_host: str = Field("127.0.0.1", description="SMTP server that sends email digests.")
+    smtp_port: int = Field(25, description="Port of the SMTP server.")
+    smtp_sender: str = Field(
+        "launchloop@localhost", description="From address of the email digests."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Address of the web app, for links in notices."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -1,7 +1,9 @@
 """A simulated launch: a sign-up funnel, a new feature shipped mid-way, frictions, identities.
 
 Used by ``launchloop demo`` and by tests that need a realistic project. Deterministic: the same
-seed gives the same events (uuids included), so seeding twice stores nothing twice.
+seed gives the same events (uuids included), so seeding twice stores nothing twice. From the
+launch day on, the injected effects of ``launchloop.simulation`` hit Safari: its sign-ups fall,
+rage-click the submit button, and support tickets about that button appear (issue 8).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from launchloop.ingest.pipeline import prepare
 from launchloop.ingest.writer import GroupWriter
 from launchloop.knowledge.projects import create_project, create_token, list_projects
 from launchloop.runtime import Runtime
+from launchloop.simulation import SOURCE, InjectedEffects, seed_tickets, tickets_of
 
 CHANNELS = (
     ("google", "cpc", "spring_launch", 0.35),
@@ -29,6 +32,8 @@ CHANNELS = (
 BROWSERS = (("Chrome", 0.6), ("Safari", 0.25), ("Firefox", 0.15))
 DEVICES = (("Desktop", 0.65), ("Mobile", 0.35))
 SITE = "https://app.example.com"
+#: Completion of the sign-ups that no problem hits.
+COMPLETION = 0.75
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,13 @@ class DemoLaunch:
     launch_date: datetime
     days: int
     feature_event: str = "report_exported"
+
+    @property
+    def effects(self) -> InjectedEffects:
+        """What breaks on the launch day: Safari's sign-up button (30 points fewer sign-ups)."""
+        return InjectedEffects(
+            "Safari", self.launch_date.date(), completion_fall=0.3, rage_click_rate=0.6
+        )
 
 
 def _pick(rng: random.Random, options: tuple[tuple[Any, ...], ...]) -> tuple[Any, ...]:
@@ -81,13 +93,15 @@ def _visitor(rng: random.Random, number: int, launch: DemoLaunch) -> Iterator[di
         return
     yield event("$pageview", anon, rng.uniform(5, 60), **_page("/signup"))
     yield event("signup_started", anon, rng.uniform(5, 30), **_page("/signup"))
-    # The submit button gives no visual feedback on Safari: rage clicks, then many leave.
-    if browser == "Safari" and rng.random() < 0.6:
+    # From the launch, the submit button gives no visual feedback on Safari: rage clicks, then
+    # many leave (as many as make completion fall by the effect's points).
+    effects = launch.effects
+    if effects.hits(browser, moment.date()) and rng.random() < effects.rage_click_rate:
         yield event("$rageclick", anon, rng.uniform(2, 10), **_page("/signup"), **_button())
-        if rng.random() < 0.7:
+        if rng.random() < effects.completion_fall / (COMPLETION * effects.rage_click_rate):
             yield event("$form_abandoned", anon, rng.uniform(5, 20), **_page("/signup"))
             return
-    if rng.random() < 0.25:
+    if rng.random() < 1 - COMPLETION:
         return
     user = f"user-{number:05d}"
     yield event("signup_completed", anon, rng.uniform(10, 90), **_page("/signup"))
@@ -138,12 +152,14 @@ DEMO_PROJECT = "Demo launch"
 
 @dataclass(frozen=True)
 class DemoProject:
-    """The demo project, a fresh secret token for it, and how many events were seeded now."""
+    """The demo project, a fresh secret token for it, and how many events and feedback items
+    were seeded now."""
 
     project_id: int
     public_key: str
     secret_token: str
     seeded: int
+    tickets: int = 0
 
 
 def seed_demo(runtime: Runtime, persons: int = 1500) -> DemoProject:
@@ -162,7 +178,27 @@ def seed_demo(runtime: Runtime, persons: int = 1500) -> DemoProject:
         seeded = seed(runtime.writer, project_id, events)
     with runtime.database.session() as session:
         seed_demo_knowledge(session, project_id)
-    return DemoProject(project_id, public_key, token, seeded)
+        tickets = seed_demo_tickets(session, project_id)
+    return DemoProject(project_id, public_key, token, seeded, tickets)
+
+
+def seed_demo_tickets(session: Session, project_id: int) -> int:
+    """The demo's support tickets (a steady theme, and the Safari button's from the launch
+    day), once; how many were stored now."""
+    from sqlalchemy import func, select
+
+    from launchloop.knowledge.models import FeedbackItem
+
+    query = select(func.count()).where(
+        FeedbackItem.project_id == project_id, FeedbackItem.source == SOURCE
+    )
+    if session.scalar(query):
+        return 0
+    launch, _ = simulate(persons=0)
+    last = (launch.start + timedelta(days=launch.days - 1)).date()
+    tickets = tickets_of(launch.effects, launch.start.date(), last, seed=7)
+    seed_tickets(session, project_id, tickets)
+    return len(tickets)
 
 
 DEMO_EMAIL = "demo@example.com"
@@ -189,7 +225,7 @@ def seed_demo_knowledge(session: Session, project_id: int) -> None:
     add_user_to_project(session, user, project_id, role="admin", author="demo")
     if list_launches(session, project_id):
         return
-    teams = {team.name: team.id for team in ensure_default_teams(session, project_id)}
+    ensure_default_teams(session, project_id)
     caller = Caller(project_id, "admin", "demo")
     demo_launch, _ = simulate(persons=0)
     launch = create_launch(
@@ -198,7 +234,6 @@ def seed_demo_knowledge(session: Session, project_id: int) -> None:
     )  # fmt: skip
     session.flush()
     for name, kind, definition, team, target, direction in DEMO_KPIS:
-        create_kpi(
-            session, caller, name=name, kind=kind, definition=definition, launch_id=launch.id,
-            owner_team_id=teams.get(team), target=target, direction=direction,
-        )  # fmt: skip
+        declared = {"name": name, "kind": kind, "owner_team": team, "target": target}
+        declared |= definition | {"direction": direction}
+        create_kpi(session, caller, declared, launch_id=launch.id)

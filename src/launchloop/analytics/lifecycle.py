@@ -73,22 +73,35 @@ def _active(query: ActivityQuery, p: Printer, span: DateRange | None, until: Dat
 
 
 def lifecycle_sql(query: ActivityQuery, p: Printer) -> Compiled:
-    """Rows (bucket key, status, persons)."""
+    """Rows (bucket key * 4 + status index in STATUSES, persons).
+
+    One pass grouped by person (no self-joins, which ClickHouse would run once per reference):
+    the person's first bucket ever and the buckets they were active in, from which each active
+    bucket's status and each dormant bucket follow.
+    """
     keys = bucket_keys(query.span, query.interval)
     first, last = p.param(keys[0]), p.param(keys[-1])
+    joins = events_from(p, with_persons=uses_person(query.event.filters))
+    bucket = bucket_sql(p, query.interval)
+    per = (
+        f"SELECT {p.person()} AS person, min({bucket}) AS fb,\n"
+        f"    {p.distinct_list_if(bucket, f'{bucket} >= {first} - 1')} AS bs\n{joins}\n"
+        f"WHERE {in_range(p, query.project_id, None, until=query.span)}"
+        f" AND {query.event.sql(p)}\nGROUP BY person"
+    )
+    status = (
+        f"x * 4 + CASE WHEN x = fb THEN 0 WHEN {p.list_contains('bs', 'x - 1')} THEN 1 ELSE 2 END"
+    )
+    active = p.list_map(p.list_filter("bs", p.lam("x", f"x >= {first}")), p.lam("x", status))
+    gone = p.lam(
+        "x", f"x + 1 >= {first} AND x + 1 <= {last} AND NOT {p.list_contains('bs', 'x + 1')}"
+    )
+    dormant = p.list_map(p.list_filter("bs", gone), p.lam("x", "(x + 1) * 4 + 3"))
     sql = (
-        f"WITH active AS (\n{_active(query, p, None, query.span)}\n),\n"
-        "firsts AS (SELECT person, min(b) AS fb FROM active GROUP BY person)\n"
-        "SELECT a.b, CASE WHEN a.b = f.fb THEN 'new' WHEN prev.person IS NOT NULL THEN"
-        " 'returning' ELSE 'resurrecting' END AS status, count(*) AS persons\n"
-        "FROM active AS a INNER JOIN firsts AS f ON f.person = a.person\n"
-        "LEFT JOIN active AS prev ON prev.person = a.person AND prev.b = a.b - 1\n"
-        f"WHERE a.b >= {first} GROUP BY a.b, status\n"
-        "UNION ALL\n"
-        "SELECT a.b + 1, 'dormant', count(*)\n"
-        "FROM active AS a LEFT JOIN active AS nxt ON nxt.person = a.person AND nxt.b = a.b + 1\n"
-        f"WHERE nxt.person IS NULL AND a.b + 1 >= {first} AND a.b + 1 <= {last}\n"
-        "GROUP BY a.b + 1"
+        f"WITH per AS (\n{per}\n)\n"
+        "SELECT code, count(*) AS persons FROM (\n"
+        f"SELECT {p.unnest(p.list_concat(active, dormant))} AS code FROM per\n) AS coded\n"
+        "GROUP BY code"
     )
     return p.compiled(sql)
 
@@ -96,7 +109,7 @@ def lifecycle_sql(query: ActivityQuery, p: Printer) -> Compiled:
 def lifecycle(store: EventStore, query: ActivityQuery) -> LifecycleResult:
     """Run a lifecycle query on ``store`` (one statement)."""
     rows = run(store, lifecycle_sql(query, printer_for(store.dialect, query.span.time_zone)))
-    counts = {(int(b), str(status)): int(n) for b, status, n in rows}
+    counts = {(int(code) // 4, STATUSES[int(code) % 4]): int(n) for code, n in rows}
     buckets = tuple(
         LifecycleBucket(
             bucket_start(key, query.interval), *(counts.get((key, s), 0) for s in STATUSES)

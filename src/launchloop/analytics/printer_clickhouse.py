@@ -81,6 +81,18 @@ class ClickHousePrinter(Printer):
     def first_or_zero(self, items: str) -> str:
         return f"arrayElement({items}, 1)"
 
+    def list_contains(self, items: str, value: str) -> str:
+        return f"has({items}, {value})"
+
+    def unnest(self, items: str) -> str:
+        return f"arrayJoin({items})"
+
+    def list_concat(self, first: str, second: str) -> str:
+        return f"arrayConcat({first}, {second})"
+
+    def distinct_list_if(self, value: str, condition: str) -> str:
+        return f"groupUniqArrayIf({value}, {condition})"
+
     def pair(self, first: str, second: str) -> str:
         return f"tuple({first}, {second})"
 

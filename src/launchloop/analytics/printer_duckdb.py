@@ -73,6 +73,18 @@ class DuckDBPrinter(Printer):
     def first_or_zero(self, items: str) -> str:
         return f"coalesce(({items})[1], 0)"
 
+    def list_contains(self, items: str, value: str) -> str:
+        return f"coalesce(list_contains({items}, {value}), false)"
+
+    def unnest(self, items: str) -> str:
+        return f"unnest({items})"
+
+    def list_concat(self, first: str, second: str) -> str:
+        return f"list_concat({first}, {second})"
+
+    def distinct_list_if(self, value: str, condition: str) -> str:
+        return f"list_distinct(list({value}) FILTER (WHERE {condition}))"
+
     def pair(self, first: str, second: str) -> str:
         return f"struct_pack(a := {first}, b := {second})"
 

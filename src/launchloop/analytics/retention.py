@@ -74,25 +74,30 @@ def _uses_person(query: RetentionQuery) -> bool:
 
 
 def retention_sql(query: RetentionQuery, p: Printer) -> Compiled:
-    """Rows (cohort key, period, persons) of the cohort table."""
+    """Rows (cohort key, period, persons) of the cohort table.
+
+    One pass over the events, grouped by person (FACTS.md: a per-person shape beats joins and
+    ClickHouse's retention()): the first start event's bucket, and the buckets with a return.
+    """
     bucket, joins = bucket_sql(p, query.interval), events_from(p, with_persons=_uses_person(query))
-    start_us = p.param(query.span.start_micros())
-    sql = (
-        "WITH firsts AS (\n"
-        f"SELECT {p.person()} AS person, min({bucket}) AS cohort, min(e.timestamp) AS first_seen\n"
+    start, back = query.start.sql(p), query.returning.sql(p)
+    opens = p.from_micros(p.param(query.span.start_micros()))
+    periods = p.param(int(query.periods))
+    per = (
+        f"SELECT {p.person()} AS person, {p.count_if(start)} AS starts,\n"
+        f"    min({bucket}) FILTER (WHERE {start}) AS cohort,\n"
+        f"    min(e.timestamp) FILTER (WHERE {start}) AS first_seen,\n"
+        f"    {p.distinct_list_if(bucket, f'{back} AND e.timestamp >= {opens}')} AS back\n"
         f"{joins}\nWHERE {in_range(p, query.project_id, None, until=query.span)}"
-        f" AND {query.start.sql(p)}\nGROUP BY person\n),\n"
-        "cohorts AS (\nSELECT person, cohort FROM firsts\n"
-        f"WHERE first_seen >= {p.from_micros(start_us)}"
-        "\n),\nreturns AS (\n"
-        f"SELECT DISTINCT {p.person()} AS person, {bucket} AS b\n{joins}\n"
-        f"WHERE {in_range(p, query.project_id, query.span)} AND {query.returning.sql(p)}\n)\n"
-        "SELECT cohort, 0 AS period, count(*) AS persons FROM cohorts GROUP BY cohort\n"
-        "UNION ALL\n"
-        "SELECT c.cohort, r.b - c.cohort AS period, count(*) AS persons\n"
-        "FROM cohorts AS c INNER JOIN returns AS r ON r.person = c.person\n"
-        f"WHERE r.b > c.cohort AND r.b - c.cohort <= {p.param(int(query.periods))}\n"
-        "GROUP BY c.cohort, r.b - c.cohort"
+        f" AND ({start} OR {back})\nGROUP BY person"
+    )
+    later = p.list_filter("back", p.lam("x", f"x > cohort AND x - cohort <= {periods}"))
+    sql = (
+        f"WITH per AS (\n{per}\n)\n"
+        "SELECT cohort, b - cohort AS period, count(*) AS persons FROM (\n"
+        f"SELECT cohort, {p.unnest(p.list_concat('[cohort]', later))} AS b FROM per\n"
+        f"WHERE starts > 0 AND first_seen >= {opens}\n) AS returned\n"
+        "GROUP BY cohort, b - cohort"
     )
     return p.compiled(sql)
 

@@ -150,6 +150,22 @@ class Printer:
         """Item 1 or 2 of a pair."""
         raise NotImplementedError
 
+    def list_contains(self, items: str, value: str) -> str:
+        """Whether the list holds ``value``."""
+        raise NotImplementedError
+
+    def unnest(self, items: str) -> str:
+        """One row per item (in a SELECT list)."""
+        raise NotImplementedError
+
+    def list_concat(self, first: str, second: str) -> str:
+        """Two lists end to end (a NULL second list counts as empty)."""
+        raise NotImplementedError
+
+    def distinct_list_if(self, value: str, condition: str) -> str:
+        """Aggregate: the distinct values of the rows that meet ``condition``, as a list."""
+        raise NotImplementedError
+
     def map_zip(self, lists: Sequence[str], body: Callable[..., str]) -> str:
         """For each position of the (equally long) ``lists``, ``body`` of their items there."""
         raise NotImplementedError

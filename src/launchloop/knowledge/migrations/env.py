@@ -11,7 +11,7 @@ target_metadata = Base.metadata
 
 def run_migrations() -> None:
     engine = config.attributes.get("engine") or create_engine(
-        config.get_main_option("sqlalchemy.url")
+        config.get_main_option("sqlalchemy.url", "")
     )
     with engine.connect() as connection:
         context.configure(

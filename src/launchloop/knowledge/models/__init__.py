@@ -10,6 +10,8 @@ from launchloop.knowledge.models.insight import Evidence, Insight, InsightTag, i
 from launchloop.knowledge.models.launch import Kpi, Launch
 from launchloop.knowledge.models.learning import Learning
 from launchloop.knowledge.models.project import ApiToken, Project
+from launchloop.knowledge.models.ritual import RitualDecision
+from launchloop.knowledge.models.routing import Delivery, NotificationPreference, Subscription
 from launchloop.knowledge.models.signal import Signal
 from launchloop.knowledge.models.team import DecisionRule, Member, Team
 from launchloop.knowledge.models.user import User
@@ -21,6 +23,7 @@ __all__ = [
     "Change",
     "Comment",
     "DecisionRule",
+    "Delivery",
     "Evidence",
     "Experiment",
     "ExperimentAnalysis",
@@ -31,8 +34,11 @@ __all__ = [
     "Launch",
     "Learning",
     "Member",
+    "NotificationPreference",
     "Project",
+    "RitualDecision",
     "Signal",
+    "Subscription",
     "Team",
     "Theme",
     "User",

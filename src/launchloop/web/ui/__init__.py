@@ -11,7 +11,24 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from launchloop.config import Settings
 from launchloop.errors import Forbidden, InvalidInput, NotFound
-from launchloop.web.ui import account, backlog, dashboard, insights, keys, members, signals
+from launchloop.web.ui import (
+    account,
+    backlog,
+    backlog_board,
+    dashboard,
+    experiments,
+    explore,
+    feeds,
+    insight_drafts,
+    insight_search,
+    insights,
+    keys,
+    loop_settings,
+    members,
+    rituals,
+    signals,
+    similar_items,
+)
 from launchloop.web.ui.i18n import translator
 from launchloop.web.ui.rendering import STATIC_DIR, page_language, render
 from launchloop.web.ui.session import SESSION_DAYS, SignInRequired, session_secret
@@ -21,9 +38,18 @@ ROUTERS = (
     members.router,
     keys.router,
     dashboard.router,
+    explore.router,
     signals.router,
     insights.router,
+    insight_drafts.router,
+    backlog_board.router,
     backlog.router,
+    experiments.router,
+    insight_search.router,
+    similar_items.router,
+    feeds.router,
+    rituals.router,
+    loop_settings.router,
 )
 #: Paths whose errors are pages for people, not JSON for programs.
 UI_PREFIXES = ("/app", "/sign-in", "/sign-out", "/language")

@@ -10,7 +10,6 @@ from typing import TypeVar, cast
 
 from sqlalchemy.orm import Session
 
-from launchloop.analytics.catalog import load_catalog
 from launchloop.analytics.filters import EventSpec
 from launchloop.analytics.friction import (
     FrictionQuery,
@@ -20,13 +19,12 @@ from launchloop.analytics.friction import (
     friction_summary,
 )
 from launchloop.analytics.funnels import FunnelQuery, FunnelResult, FunnelStep, funnel
-from launchloop.analytics.kpis import Kpi, KpiReading, evaluate_kpi, kpi_from_mapping
+from launchloop.analytics.kpis import Kpi, KpiReading, evaluate_kpi
 from launchloop.analytics.retention import RetentionQuery, RetentionResult, retention
 from launchloop.analytics.timeframe import DateRange
 from launchloop.analytics.web import Channel, SessionGroup, WebQuery, traffic_sources
 from launchloop.errors import InvalidInput, LaunchloopError
-from launchloop.knowledge.launches import list_kpis, list_launches
-from launchloop.knowledge.teams import list_teams
+from launchloop.knowledge.launches import kpi_definition, list_kpis, list_launches
 from launchloop.store.base import EventStore
 from launchloop.web.ui.query_cache import QueryCache
 
@@ -67,21 +65,13 @@ class LaunchMark:
 
 
 def declared_kpis(session: Session, project_id: int) -> list[Kpi | KpiRow]:
-    """The KPIs of launchloop.toml and of the knowledge base, as analytics KPIs when readable."""
+    """The project's KPIs kept in the knowledge base, as analytics KPIs when they validate."""
     found: list[Kpi | KpiRow] = []
-    try:
-        found.extend(load_catalog().kpis)
-    except InvalidInput as bad:
-        found.append(KpiRow("launchloop.toml", "", None, "up", problem=str(bad)))
-    teams = {team.id: team.name for team in list_teams(session, project_id)}
     for row in list_kpis(session, project_id):
-        owner = teams.get(row.owner_team_id or -1, "product")
-        raw = {**row.definition, "name": row.name, "kind": row.kind}
-        raw |= {"target": row.target, "direction": row.direction, "owner_team": owner}
         try:
-            found.append(kpi_from_mapping(raw))
+            found.append(kpi_definition(session, row))
         except InvalidInput as bad:
-            found.append(KpiRow(row.name, owner, row.target, row.direction, problem=str(bad)))
+            found.append(KpiRow(row.name, "", row.target, row.direction, problem=str(bad)))
     return found
 
 

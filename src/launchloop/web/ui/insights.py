@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from launchloop.errors import Forbidden, InvalidInput
 from launchloop.knowledge.comments import add_comment, comments_on
+from launchloop.knowledge.freshness import check_figures, format_figure, project_runner
 from launchloop.knowledge.insights import (
     STATUSES,
     TRANSITIONS,
@@ -17,8 +18,9 @@ from launchloop.knowledge.insights import (
     get_insight,
     list_insights,
 )
-from launchloop.knowledge.models import Signal
+from launchloop.knowledge.models import Evidence, Signal
 from launchloop.knowledge.teams import list_teams
+from launchloop.web.ui.insight_drafts import draft_evidence
 from launchloop.web.ui.rendering import flash, render
 from launchloop.web.ui.session import InProject, csrf_protected, database_of
 
@@ -33,7 +35,9 @@ def insights_page(request: Request, access: InProject, status: str = "") -> HTML
     with database_of(request).session() as session:
         insights = list_insights(session, access.project.id, status=status or None, limit=200)
         rows = [(i, [team.name for team in i.teams]) for i in insights]
-    return render(request, "insights.html", {"rows": rows, "status": status, "statuses": STATUSES})
+        drafts = draft_evidence(session, insights)
+    context = {"rows": rows, "status": status, "statuses": STATUSES, "drafts": drafts}
+    return render(request, "insights.html", context)
 
 
 @router.get("/app/{project_id}/insights/{insight_id}", response_class=HTMLResponse)
@@ -41,7 +45,10 @@ def insight_page(request: Request, access: InProject, insight_id: int) -> HTMLRe
     """One insight: statement, evidence (captured and last figures), status moves, comments."""
     with database_of(request).session() as session:
         insight = get_insight(session, access.project.id, insight_id)
-        evidence = [(piece, _signal_text(session, piece.signal_id)) for piece in insight.evidence]
+        evidence = [
+            (piece, _signal_text(session, piece.signal_id), _figures(piece))
+            for piece in insight.evidence
+        ]
         teams = list_teams(session, access.project.id)
         context = {
             "insight": insight,
@@ -51,8 +58,16 @@ def insight_page(request: Request, access: InProject, insight_id: int) -> HTMLRe
             "moves": [(s, STATUS_BUTTONS[s]) for s in TRANSITIONS[insight.status]],
             "comments": comments_on(session, access.project.id, "insight", insight_id),
             "teams": {team.id: team.name for team in teams},
+            "has_queries": any(p.kind == "query" and p.query for p in insight.evidence),
         }
     return render(request, "insight.html", context)
+
+
+def _figures(piece: Evidence) -> str:
+    """``"37% -> 22%"`` once re-run, the captured figure alone before."""
+    if piece.last_run_at is None:
+        return format_figure(piece.figure) if piece.figure is not None else ""
+    return f"{format_figure(piece.figure)} -> {format_figure(piece.last_figure)}"
 
 
 def _signal_text(session: Session, signal_id: int | None) -> str:
@@ -71,6 +86,21 @@ def move_insight(
         with database_of(request).session() as session:
             change_insight_status(session, access.caller, insight_id, status)
         flash(request, f"→ {status}")
+    except (InvalidInput, Forbidden) as refused:
+        flash(request, str(refused))
+    return RedirectResponse(f"/app/{access.project.id}/insights/{insight_id}", status_code=303)
+
+
+@router.post("/app/{project_id}/insights/{insight_id}/revalidate")
+def revalidate_insight(request: Request, access: InProject, insight_id: int) -> RedirectResponse:
+    """Re-run the saved queries; a stale insight is validated again; refusals come back inline."""
+    runtime = request.app.state.runtime
+    try:
+        run = project_runner(runtime.database, runtime.store, access.project.id)
+        with database_of(request).session() as session:
+            result = check_figures(session, access.caller, insight_id, run)
+            shown = "; ".join(f"{c.label or c.evidence_id}: {c.shown}" for c in result.changes)
+        flash(request, shown or "✓")
     except (InvalidInput, Forbidden) as refused:
         flash(request, str(refused))
     return RedirectResponse(f"/app/{access.project.id}/insights/{insight_id}", status_code=303)

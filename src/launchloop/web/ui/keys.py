@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from launchloop.knowledge.projects import list_tokens, revoke_token
 from launchloop.knowledge.roles import ROLES
 from launchloop.knowledge.teams import create_role_token
 from launchloop.web.ui.rendering import render
 from launchloop.web.ui.session import InProject, csrf_protected, database_of
 from launchloop.web.ui.snippets import snippets
-from launchloop.web.ui.tokens import list_tokens, revoke_token
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protected)])
 
@@ -50,4 +50,5 @@ def revoke_key(request: Request, access: InProject, token_id: int) -> RedirectRe
     """Revoke a secret token (admins only)."""
     with database_of(request).session() as session:
         revoke_token(session, access.caller, token_id)
+    request.app.state.keys.forget()  # the ingestion cache must refuse it now too
     return RedirectResponse(f"/app/{access.project.id}/keys", status_code=303)

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from launchloop.errors import Forbidden, InvalidInput
+from launchloop.knowledge.insights import draft_insight_from_signal
 from launchloop.knowledge.signals import create_signal, list_signals
-from launchloop.web.ui.drafting import draft_insight_from_signal
 from launchloop.web.ui.rendering import flash, render
 from launchloop.web.ui.session import InProject, csrf_protected, database_of
 

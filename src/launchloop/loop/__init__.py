@@ -1,0 +1,1 @@
+"""The loop in motion (issue 9): team feeds, subscriptions, notifications, rituals."""
