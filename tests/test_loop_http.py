@@ -84,6 +84,8 @@ def test_weekly_reading_and_decisions_over_http(server: Server) -> None:
         health = api.get("/api/v1/health/loop").json()
         assert (health["validated_insights"], health["past_review"]) == (2, 0)  # i3, i4
         [month] = health["months"]  # the decision of this week; no insight cites a signal
+        edges = {(e["source"], e["target"], e["count"]) for e in health["flow"]["edges"]}
+        assert edges == {("unassigned", "tech", 1), ("unassigned", "product", 1)}
         assert (month["decisions"], month["decisions_citing_knowledge"]) == (1, 1)
 
 
@@ -166,3 +168,6 @@ def test_notification_settings_and_loop_health_pages(
     health = client.get(f"/app/{project.id}/health")
     assert health.status_code == 200
     assert "0 of 2 validated insights are past their review date." in health.text
+    # i3 and i4 are validated by ada (in no team); a1 (tech) and a2 (product) stand on i3.
+    assert "1 of 2 insights and 0 of 0 learnings are cited at least once." in health.text
+    assert "<td>unassigned</td><td>acts on</td><td>tech</td><td>1</td>" in health.text

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     smtp_sender: str = Field(
         "launchloop@localhost", description="From address of the email digests."
     )
+    worker: bool = Field(
+        False,
+        description="Run the scheduler (`launchloop worker`) inside `launchloop serve`: the way "
+        "to schedule with embedded DuckDB, which one process holds at a time.",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Address of the web app, for links in notices."
     )

@@ -23,9 +23,17 @@ from launchloop.config import load_settings
 from launchloop.knowledge.project_time import project_day
 from launchloop.loop.feeds import team_feed
 from launchloop.loop.health import loop_health
+from launchloop.loop.health_flow import KnowledgeFlow
 from launchloop.loop.notify import Outbox, notify
 from launchloop.loop.ritual_fortnightly import fortnightly_agenda
-from launchloop.loop.ritual_reports import fortnightly_markdown, weekly_html, weekly_markdown
+from launchloop.loop.ritual_monthly import monthly_review
+from launchloop.loop.ritual_monthly_reports import monthly_html, monthly_markdown
+from launchloop.loop.ritual_reports import (
+    fortnightly_html,
+    fortnightly_markdown,
+    weekly_html,
+    weekly_markdown,
+)
 from launchloop.loop.rituals import record_decision, weekly_agenda
 from launchloop.loop.subscriptions import subscribe
 from launchloop.runtime import open_runtime
@@ -125,6 +133,7 @@ def ritual_weekly(
 
 @ritual_app.command("fortnightly")
 def ritual_fortnightly(
+    out: Path = typer.Option(None, help="Write the agenda here: .html, else Markdown."),
     data_dir: DataDir = None,
     project: ProjectOption = None,
     as_json: JsonOutput = False,
@@ -140,7 +149,39 @@ def ritual_fortnightly(
     if as_json:
         print_json(agenda.as_dict())
     else:
-        typer.echo(fortnightly_markdown(agenda), nl=False)
+        _emit(out, fortnightly_markdown(agenda), fortnightly_html(agenda))
+
+
+@ritual_app.command("monthly")
+def ritual_monthly(
+    launch: str = typer.Option(None, help="Only this launch's items."),
+    until: str = typer.Option(None, help="Last day of the 30 days, YYYY-MM-DD (default: today)."),
+    out: Path = typer.Option(None, help="Write the review here: .html, else Markdown."),
+    data_dir: DataDir = None,
+    project: ProjectOption = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """The generalization review: outcomes with proposals, learnings, insights to re-validate."""
+    runtime = open_runtime(load_settings(data_dir=data_dir))
+    try:
+        project_id = resolve_project(runtime, project)
+        last, _ = project_day(runtime.database, project_id, until)
+        with runtime.database.session() as session:
+            review = monthly_review(session, project_id, until=last, launch=launch)
+    finally:
+        runtime.close()
+    if as_json:
+        print_json(review.as_dict())
+    else:
+        _emit(out, monthly_markdown(review), monthly_html(review))
+
+
+def _emit(out: Path | None, markdown: str, html: str) -> None:
+    if out is None:
+        typer.echo(markdown, nl=False)
+        return
+    out.write_text(html if out.suffix.lower() in (".html", ".htm") else markdown)
+    console.print(f"wrote {out}")
 
 
 @ritual_app.command("decide")
@@ -189,6 +230,17 @@ def health(
         )
     console.print(table)
     console.print(f"validated insights past review: {found.past_review}/{found.validated_insights}")
+    if found.flow is not None:
+        _print_flow(found.flow)
+
+
+def _print_flow(flow: KnowledgeFlow) -> None:
+    table = Table("from", "stage", "to", "times", title="How knowledge flows between teams")
+    for edge in flow.edges:
+        table.add_row(edge.source, edge.stage, edge.target, str(edge.count))
+    console.print(table)
+    for label, reuse in (("insights", flow.insight_reuse), ("learnings", flow.learning_reuse)):
+        console.print(f"{label} cited at least once: {reuse.cited}/{reuse.items}")
 
 
 def _days(value: float | None) -> str:

@@ -21,7 +21,7 @@ from launchloop.experiments.totals import Window, read_totals
 from launchloop.knowledge.actions import get_action
 from launchloop.knowledge.experiments import add_analysis, get_experiment
 from launchloop.knowledge.models import Experiment, ExperimentAnalysis, Kpi
-from launchloop.knowledge.roles import Caller
+from launchloop.knowledge.roles import Caller, require_writer
 from launchloop.store.base import EventStore
 
 
@@ -65,6 +65,7 @@ def analyze_experiment(
 ) -> tuple[ExperimentAnalysis, ExperimentResult]:
     """Read the experiment's totals from ``store``, analyse them and store the snapshot."""
     experiment = get_experiment(session, caller.project_id, experiment_id)
+    require_writer(caller, "analysing an experiment")  # a viewer hears 403, not a metric error
     window = window_of(experiment, now)
     metric = metric or metric_for(session, experiment)
     settings = _with_expected_change(session, caller, experiment, settings or AnalysisSettings())

@@ -5,7 +5,10 @@ among its evidence) to its validation, to the first action standing on it, and t
 that evaluates that action. Knowledge in decisions is the share of ritual decisions citing an
 insight or a learning (every action stands on a validated insight by rule). Experimentation
 counts experiments started and decided, those complete (hypothesis, metric, evaluation date)
-and those shipped. Freshness is the share of validated insights past their review date.
+and those shipped (the win rate is shipped over decided). An evaluation is on time when the
+learning that evaluates an action is written no later than the action's evaluation date (counted
+in the month of that date). Freshness is the share of validated insights past their review date.
+The knowledge-flow map and reuse rates are in :mod:`launchloop.loop.health_flow`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from launchloop.knowledge.models import (
     Signal,
 )
 from launchloop.loop.feeds import aware
+from launchloop.loop.health_flow import KnowledgeFlow, knowledge_flow
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,17 @@ class MonthHealth:
     experiments_complete: int = 0
     experiments_decided: int = 0
     experiments_shipped: int = 0
+    evaluations: int = 0
+    evaluations_on_time: int = 0
+
+    @property
+    def win_rate(self) -> float | None:
+        """Share of the experiments decided this month that shipped (None without any)."""
+        return (
+            self.experiments_shipped / self.experiments_decided
+            if self.experiments_decided
+            else None
+        )
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,7 @@ class LoopHealth:
     validated_insights: int
     past_review: int
     today: date
+    flow: KnowledgeFlow | None = None
 
     @property
     def stale_share(self) -> float | None:
@@ -80,11 +96,12 @@ class LoopHealth:
     def as_dict(self) -> dict[str, Any]:
         """The figures as JSON-ready values."""
         return {
-            "months": [asdict(m) for m in self.months],
+            "months": [asdict(m) | {"win_rate": m.win_rate} for m in self.months],
             "validated_insights": self.validated_insights,
             "past_review": self.past_review,
             "stale_share": self.stale_share,
             "today": self.today.isoformat(),
+            "flow": self.flow.as_dict() if self.flow else None,
         }
 
 
@@ -120,9 +137,10 @@ def loop_health(session: Session, project_id: int, *, today: date | None = None)
         row.signal_to_evaluation = spread(durations.evaluation.get(key, []))
     _count_decisions(session, project_id, month)
     _count_experiments(session, project_id, month)
+    _count_evaluations(session, project_id, month)
     validated, past = _freshness(session, project_id, today)
     ordered = tuple(months[key] for key in sorted(months))
-    return LoopHealth(ordered, validated, past, today)
+    return LoopHealth(ordered, validated, past, today, knowledge_flow(session, project_id))
 
 
 def first_signals(session: Session, project_id: int) -> dict[int, datetime]:
@@ -191,6 +209,17 @@ def _count_experiments(session: Session, project_id: int, month: Any) -> None:
             row = month(experiment.decided_at)
             row.experiments_decided += 1
             row.experiments_shipped += experiment.decision == "ship"
+
+
+def _count_evaluations(session: Session, project_id: int, month: Any) -> None:
+    query = select(Learning, Action).join(Action, Action.id == Learning.action_id)
+    for learning, action in session.execute(query.where(Learning.project_id == project_id)):
+        if action.evaluation_date is None:
+            continue
+        row = month(action.evaluation_date)
+        row.evaluations += 1
+        written = aware(learning.created_at).astimezone(UTC).date()
+        row.evaluations_on_time += written <= action.evaluation_date
 
 
 def _freshness(session: Session, project_id: int, today: date) -> tuple[int, int]:

@@ -178,3 +178,37 @@ def fortnightly_markdown(agenda: FortnightlyAgenda) -> str:
         for r in agenda.running
     ]
     return "\n".join(lines) + "\n"
+
+
+def fortnightly_html(agenda: FortnightlyAgenda) -> str:
+    """The experiment definition's agenda as one printable HTML page."""
+    title = f"Experiment definition, {agenda.today}"
+    insights = "".join(
+        f"<li>{escape(text)} <small>(insight {insight_id})</small></li>"
+        for insight_id, text in agenda.insights_without_action
+    )
+    rows = "".join(
+        f"<tr><td>{escape(c.title)} ({c.action_id})</td><td>{c.kind}</td>"
+        f"<td class='n'>{figure(c.priority)}</td><td class='n'>"
+        f"{figure(c.persons_per_variant) if c.sizing_problem is None else escape(c.sizing_problem)}"
+        f"</td><td class='n'>{'n/a' if c.days is None else c.days}</td></tr>"
+        for c in agenda.candidates
+    )
+    running = "".join(
+        f"<li>{escape(r.name)}: since {r.started}, {r.days_running} days, "
+        f"{r.analyses} analyses</li>"
+        for r in agenda.running
+    )
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{title}</h1>"
+        f"<h2>Validated insights without an action</h2>{_list_or_nothing(insights)}"
+        "<h2>Top of the backlog</h2><table><thead><tr><th>action</th><th>kind</th>"
+        "<th>priority</th><th>persons per variant</th><th>days</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        f"<h2>Running experiments</h2>{_list_or_nothing(running)}</body></html>\n"
+    )
+
+
+def _list_or_nothing(entries: str) -> str:
+    return f"<ul>{entries}</ul>" if entries else "<p>Nothing.</p>"

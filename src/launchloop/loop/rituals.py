@@ -103,7 +103,7 @@ def weekly_agenda(
     launch: str | None = None,
 ) -> WeeklyAgenda:
     """The weekly KPI reading for the seven local days ending on ``until``."""
-    launch_row = _launch(session, project_id, launch)
+    launch_row = launch_named(session, project_id, launch)
     span = period_range("7d", until=until, time_zone=time_zone)
     kpis = tuple(
         _kpi_line(store, project_id, kpi, span) for kpi in _kpis(session, project_id, launch)
@@ -138,7 +138,7 @@ def record_decision(
     """Keep a decision taken at a ritual, with what it cites (``insight:3``, ``learning:2``)."""
     require_writer(caller, "recording a ritual decision")
     choice(ritual, RITUALS, "ritual")
-    launch_row = _launch(session, caller.project_id, launch)
+    launch_row = launch_named(session, caller.project_id, launch)
     cited = [_check_cite(session, caller.project_id, cite) for cite in cites or []]
     row = RitualDecision(
         project_id=caller.project_id,
@@ -179,7 +179,8 @@ def _check_cite(session: Session, project_id: int, cite: str) -> str:
     return f"{kind}:{int(raw)}"
 
 
-def _launch(session: Session, project_id: int, name: str | None) -> Launch | None:
+def launch_named(session: Session, project_id: int, name: str | None) -> Launch | None:
+    """The launch of that name (None when no name is given; 404 when unknown)."""
     if name is None:
         return None
     found = session.scalar(

@@ -11,11 +11,14 @@ from fastapi.responses import RedirectResponse
 
 from launchloop import __version__
 from launchloop.config import Settings
+from launchloop.loop.worker import start_in_process
 from launchloop.runtime import open_runtime
 from launchloop.web.api import (
     actions,
+    admin,
     archive,
     capture,
+    closing,
     detect,
     events,
     experience,
@@ -34,6 +37,7 @@ from launchloop.web.api import (
     surveys,
     tokens,
 )
+from launchloop.web.api.responses import ERRORS, INGEST_ERRORS
 from launchloop.web.auth import KeyRing
 from launchloop.web.errors import install_error_handlers
 from launchloop.web.ui import install_ui
@@ -59,6 +63,8 @@ ROUTERS = (
     notifications.router,
     rituals.router,
     loop_health.router,
+    admin.router,
+    closing.router,
 )
 
 
@@ -70,9 +76,12 @@ def create_app(settings: Settings) -> FastAPI:
         runtime = open_runtime(settings)
         app.state.runtime = runtime
         app.state.keys = KeyRing(runtime.database)
+        scheduler = start_in_process(runtime) if settings.worker else None
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             runtime.close()
 
     app = FastAPI(title="launchloop", version=__version__, lifespan=lifespan)
@@ -82,8 +91,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"]
     )
-    for router in ROUTERS:
-        app.include_router(router)
+    for router in ROUTERS:  # every error a route may answer is declared (issue 12)
+        app.include_router(router, responses=INGEST_ERRORS if router is capture.router else ERRORS)
     install_ui(app, settings)  # the web app's pages, session cookie and static files (issue 5)
 
     @app.get("/", include_in_schema=False)

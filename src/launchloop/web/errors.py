@@ -35,6 +35,12 @@ def install_error_handlers(app: FastAPI) -> None:
     ):
         app.add_exception_handler(exc, _simple(status))
 
+    @app.exception_handler(OverflowError)
+    async def overflow(_: Request, error: OverflowError) -> JSONResponse:
+        # An id or number beyond 64 bits reaches SQLite as OverflowError (issue 12, schemathesis).
+        detail = [{"loc": ["body"], "msg": "a number beyond the 64-bit range", "type": "invalid"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+
     @app.exception_handler(OverCapacity)
     async def busy(_: Request, error: OverCapacity) -> JSONResponse:
         return JSONResponse(

@@ -2,6 +2,14 @@
 
 from launchloop.knowledge.models.action import Action, action_insights
 from launchloop.knowledge.models.base import Base, utcnow
+from launchloop.knowledge.models.closing import (
+    AuthorMessage,
+    AuthorOptOut,
+    ChangeNotice,
+    ClosingSettings,
+    FeedbackTriage,
+    InboxVisit,
+)
 from launchloop.knowledge.models.comment import Comment
 from launchloop.knowledge.models.experiment import Experiment, ExperimentAnalysis
 from launchloop.knowledge.models.feedback import FeedbackItem, Theme
@@ -19,8 +27,12 @@ from launchloop.knowledge.models.user import User
 __all__ = [
     "Action",
     "ApiToken",
+    "AuthorMessage",
+    "AuthorOptOut",
     "Base",
     "Change",
+    "ChangeNotice",
+    "ClosingSettings",
     "Comment",
     "DecisionRule",
     "Delivery",
@@ -28,6 +40,8 @@ __all__ = [
     "Experiment",
     "ExperimentAnalysis",
     "FeedbackItem",
+    "FeedbackTriage",
+    "InboxVisit",
     "Insight",
     "InsightTag",
     "Kpi",

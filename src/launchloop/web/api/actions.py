@@ -17,6 +17,7 @@ from launchloop.knowledge.actions import (
     update_action,
 )
 from launchloop.knowledge.reach import action_events, measure_reach
+from launchloop.knowledge.roles import require_writer
 from launchloop.web.api.knowledge import CallerDep, Record, transaction
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
@@ -153,6 +154,7 @@ def post_priority(request: Request, caller: CallerDep, action_id: int) -> Priori
     store = request.app.state.runtime.store
     with transaction(request) as session:
         events = action_events(session, get_action(session, caller.project_id, action_id))
+        require_writer(caller, "prioritizing an action")  # before measuring: 403, not 422
         reach = measure_reach(store, caller.project_id, events)
         priority = prioritize_action(session, caller, action_id, reach=reach)
         return PriorityPublic(**priority.as_dict(), reach_events=events)

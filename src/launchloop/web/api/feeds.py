@@ -8,8 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from launchloop.loop.feeds import team_feed
+from launchloop.loop.feeds import find_team, team_feed
 from launchloop.loop.subscriptions import list_subscriptions, subscribe, unsubscribe
+from launchloop.loop.team_briefs import team_brief
 from launchloop.web.api.knowledge import CallerDep, Record, transaction
 
 router = APIRouter(prefix="/api/v1", tags=["loop"])
@@ -38,6 +39,22 @@ def get_team_feed(
     since = datetime.now(UTC) - timedelta(days=days)
     with transaction(request) as session:
         return team_feed(session, caller.project_id, team_id, since=since).as_dict()
+
+
+@router.get("/teams/{team_id}/brief", summary="What a team can act on")
+def get_team_brief(
+    request: Request,
+    caller: CallerDep,
+    team_id: int,
+    days: int = Query(7, ge=1, le=366, description="The period compared with the one before."),
+) -> dict[str, Any]:
+    """For support: feedback themes as suggested FAQ entries (count, trend, questions, answer
+    skeleton); for marketing: funnel findings; for tech: friction and error findings."""
+    with transaction(request) as session:
+        team = find_team(session, caller.project_id, team_id)
+        return team_brief(
+            session, caller.project_id, team, now=datetime.now(UTC), days=days
+        ).as_dict()
 
 
 @router.get("/subscriptions", response_model=list[SubscriptionPublic], summary="Subscriptions")

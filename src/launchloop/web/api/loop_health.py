@@ -16,6 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["loop"])
 def get_loop_health(request: Request, caller: CallerDep) -> dict[str, Any]:
     """Month by month: days from first signal to validated insight, to action, to evaluation
     (median, p90); decisions citing knowledge; experiments started, complete, decided, shipped;
-    and the share of validated insights past their review date."""
+    evaluations on time and win rate; the share of validated insights past their review date;
+    the knowledge-flow map between teams (who raises, validates, acts) and reuse rates."""
     with transaction(request) as session:
         return loop_health(session, caller.project_id).as_dict()

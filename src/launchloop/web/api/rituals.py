@@ -12,10 +12,18 @@ from pydantic import BaseModel, Field
 
 from launchloop.knowledge.project_time import project_day
 from launchloop.loop.ritual_fortnightly import fortnightly_agenda
-from launchloop.loop.ritual_reports import fortnightly_markdown, weekly_html, weekly_markdown
+from launchloop.loop.ritual_monthly import monthly_review
+from launchloop.loop.ritual_monthly_reports import monthly_html, monthly_markdown
+from launchloop.loop.ritual_reports import (
+    fortnightly_html,
+    fortnightly_markdown,
+    weekly_html,
+    weekly_markdown,
+)
 from launchloop.loop.rituals import list_decisions, record_decision, weekly_agenda
 from launchloop.runtime import Runtime
 from launchloop.web.api.knowledge import CallerDep, Record, transaction
+from launchloop.web.api.responses import REPORT_FORMATS
 
 router = APIRouter(prefix="/api/v1", tags=["loop"])
 Ritual = Literal["weekly", "fortnightly", "monthly"]
@@ -41,7 +49,7 @@ class DecisionPublic(Record):
     cites: list[str]
 
 
-@router.get("/rituals/weekly", summary="The weekly KPI reading")
+@router.get("/rituals/weekly", responses=REPORT_FORMATS, summary="The weekly KPI reading")
 def get_weekly(
     request: Request,
     caller: CallerDep,
@@ -65,9 +73,13 @@ def get_weekly(
     return agenda.as_dict()
 
 
-@router.get("/rituals/fortnightly", summary="The fortnightly experiment definition")
+@router.get(
+    "/rituals/fortnightly",
+    responses=REPORT_FORMATS,
+    summary="The fortnightly experiment definition",
+)
 def get_fortnightly(
-    request: Request, caller: CallerDep, format: Literal["json", "markdown"] = "json"
+    request: Request, caller: CallerDep, format: Literal["json", "markdown", "html"] = "json"
 ) -> Any:
     """Validated insights without an action; the top of the backlog with the persons and days
     each needs at the measured traffic; the running experiments."""
@@ -76,7 +88,32 @@ def get_fortnightly(
         agenda = fortnightly_agenda(runtime.store, session, caller.project_id)
     if format == "markdown":
         return PlainTextResponse(fortnightly_markdown(agenda), media_type="text/markdown")
+    if format == "html":
+        return HTMLResponse(fortnightly_html(agenda))
     return agenda.as_dict()
+
+
+@router.get(
+    "/rituals/monthly", responses=REPORT_FORMATS, summary="The monthly generalization review"
+)
+def get_monthly(
+    request: Request,
+    caller: CallerDep,
+    launch: str | None = Query(None, description="Only this launch's items."),
+    until: str | None = Query(None, description="Last day of the 30 days (default: today)."),
+    format: Literal["json", "markdown", "html"] = "json",
+) -> Any:
+    """Concluded experiments and evaluated actions with measured vs expected impact and a
+    proposal (generalize, iterate, stop); learnings to capitalize; insights to re-validate."""
+    runtime: Runtime = request.app.state.runtime
+    last, _ = project_day(runtime.database, caller.project_id, until)
+    with transaction(request) as session:
+        review = monthly_review(session, caller.project_id, until=last, launch=launch)
+    if format == "markdown":
+        return PlainTextResponse(monthly_markdown(review), media_type="text/markdown")
+    if format == "html":
+        return HTMLResponse(monthly_html(review))
+    return review.as_dict()
 
 
 @router.post(

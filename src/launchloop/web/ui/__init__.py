@@ -15,6 +15,8 @@ from launchloop.web.ui import (
     account,
     backlog,
     backlog_board,
+    closing,
+    closing_public,
     dashboard,
     experiments,
     explore,
@@ -50,6 +52,8 @@ ROUTERS = (
     feeds.router,
     rituals.router,
     loop_settings.router,
+    closing.router,
+    closing_public.router,
 )
 #: Paths whose errors are pages for people, not JSON for programs.
 UI_PREFIXES = ("/app", "/sign-in", "/sign-out", "/language")

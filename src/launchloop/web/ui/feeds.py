@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from launchloop.knowledge.teams import ensure_default_teams
-from launchloop.loop.feeds import ITEM_KINDS, team_feed
+from launchloop.loop.feeds import ITEM_KINDS, find_team, team_feed
+from launchloop.loop.team_briefs import team_brief
 from launchloop.web.ui.rendering import render
 from launchloop.web.ui.session import InProject, csrf_protected, database_of
 
@@ -36,6 +39,8 @@ def feed_page(request: Request, access: InProject, team_id: int) -> HTMLResponse
     with database_of(request).session() as session:
         teams = [(team.id, team.name) for team in ensure_default_teams(session, access.project.id)]
         feed = team_feed(session, access.project.id, team_id)
+        team = find_team(session, access.project.id, team_id)
+        brief = team_brief(session, access.project.id, team, now=datetime.now(UTC))
     sections = [(kind, feed.of_kind(kind)) for kind in ITEM_KINDS]
     context = {
         "feed": feed,
@@ -43,5 +48,6 @@ def feed_page(request: Request, access: InProject, team_id: int) -> HTMLResponse
         "teams": teams,
         "sections": sections,
         "pages": ITEM_PAGES,
+        "brief": brief,
     }
     return render(request, "team_feed.html", context)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from launchloop.knowledge.models.user import LANGUAGES
+from launchloop.web.ui import i18n_closing as closing_messages
 from launchloop.web.ui import i18n_experiments as experiment_messages
 from launchloop.web.ui import i18n_loop as loop_messages
 
@@ -177,6 +178,7 @@ ENGLISH: dict[str, str] = {
     "item_quote": "quote",
     **experiment_messages.ENGLISH,
     **loop_messages.ENGLISH,
+    **closing_messages.ENGLISH,
 }
 
 FRENCH: dict[str, str] = {
@@ -346,6 +348,7 @@ FRENCH: dict[str, str] = {
     "item_quote": "citation",
     **experiment_messages.FRENCH,
     **loop_messages.FRENCH,
+    **closing_messages.FRENCH,
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": ENGLISH, "fr": FRENCH}

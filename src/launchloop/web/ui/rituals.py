@@ -1,4 +1,5 @@
-"""The weekly reading page (issue 9): the agenda, its exports, and the decision form."""
+"""The ritual pages (issue 9): the weekly reading with its decision form, the fortnightly
+experiment definition and the monthly generalization review, each with its exports."""
 
 from __future__ import annotations
 
@@ -11,8 +12,18 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
 from launchloop.errors import Forbidden, InvalidInput
 from launchloop.knowledge.project_time import project_day
+from launchloop.loop.ritual_fortnightly import FortnightlyAgenda, fortnightly_agenda
+from launchloop.loop.ritual_monthly import MonthlyReview, monthly_review
+from launchloop.loop.ritual_monthly_reports import (
+    HEADERS,
+    monthly_html,
+    monthly_markdown,
+    outcome_cells,
+)
 from launchloop.loop.ritual_reports import (
     figure,
+    fortnightly_html,
+    fortnightly_markdown,
     signed,
     sparkline_svg,
     weekly_html,
@@ -92,3 +103,69 @@ def weekly_decision(
         flash(request, str(refused))
     suffix = f"?launch={quote(launch)}" if launch else ""
     return RedirectResponse(f"/app/{access.project.id}/rituals/weekly{suffix}", status_code=303)
+
+
+def _fortnightly(request: Request, project_id: int) -> FortnightlyAgenda:
+    with database_of(request).session() as session:
+        return fortnightly_agenda(request.app.state.runtime.store, session, project_id)
+
+
+@router.get("/app/{project_id}/rituals/fortnightly", response_class=HTMLResponse)
+def fortnightly_page(request: Request, access: InProject) -> HTMLResponse:
+    """The experiment definition: untested insights, sized candidates, running experiments."""
+    agenda = _fortnightly(request, access.project.id)
+    return render(request, "ritual_fortnightly.html", {"agenda": agenda, "figure": figure})
+
+
+@router.get("/app/{project_id}/rituals/fortnightly.md", response_class=PlainTextResponse)
+def fortnightly_markdown_page(request: Request, access: InProject) -> PlainTextResponse:
+    """The experiment definition as Markdown."""
+    agenda = _fortnightly(request, access.project.id)
+    return PlainTextResponse(fortnightly_markdown(agenda), media_type="text/markdown")
+
+
+@router.get("/app/{project_id}/rituals/fortnightly.html", response_class=HTMLResponse)
+def fortnightly_printable(request: Request, access: InProject) -> HTMLResponse:
+    """The experiment definition as one printable HTML page."""
+    return HTMLResponse(fortnightly_html(_fortnightly(request, access.project.id)))
+
+
+def _monthly(
+    request: Request, project_id: int, launch: str | None, until: str | None
+) -> MonthlyReview:
+    database = database_of(request)
+    last, _ = project_day(database, project_id, until)
+    with database.session() as session:
+        return monthly_review(session, project_id, until=last, launch=launch or None)
+
+
+@router.get("/app/{project_id}/rituals/monthly", response_class=HTMLResponse)
+def monthly_page(
+    request: Request, access: InProject, launch: Launch = None, until: Until = None
+) -> HTMLResponse:
+    """The generalization review: outcomes and proposals, learnings, insights to re-validate."""
+    review = _monthly(request, access.project.id, launch, until)
+    context = {
+        "review": review,
+        "headers": HEADERS,
+        "cells": outcome_cells,
+        "query": request.url.query,
+    }
+    return render(request, "ritual_monthly.html", context)
+
+
+@router.get("/app/{project_id}/rituals/monthly.md", response_class=PlainTextResponse)
+def monthly_markdown_page(
+    request: Request, access: InProject, launch: Launch = None, until: Until = None
+) -> PlainTextResponse:
+    """The generalization review as Markdown."""
+    review = _monthly(request, access.project.id, launch, until)
+    return PlainTextResponse(monthly_markdown(review), media_type="text/markdown")
+
+
+@router.get("/app/{project_id}/rituals/monthly.html", response_class=HTMLResponse)
+def monthly_printable(
+    request: Request, access: InProject, launch: Launch = None, until: Until = None
+) -> HTMLResponse:
+    """The generalization review as one printable HTML page."""
+    return HTMLResponse(monthly_html(_monthly(request, access.project.id, launch, until)))
