@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from launchloop.closing.outbox import SmtpServer, prepare_messages
+from launchloop.closing.reach import address_book
 from launchloop.detect.run import detection_window, run_detection
 from launchloop.knowledge.freshness import mark_stale
 from launchloop.knowledge.project_time import project_day
@@ -138,6 +140,15 @@ def _ritual(ritual: str) -> JobRun:
     return run
 
 
+def _closing(runtime: Runtime, project_id: int, now: datetime) -> str:
+    """Prepare the messages to users for what shipped (sent at once if the project allows)."""
+    smtp = SmtpServer.from_settings(runtime.settings)
+    with runtime.database.session() as session:
+        book = address_book(runtime.store, project_id)
+        made = prepare_messages(session, Caller(project_id, "admin", AUTHOR), book, smtp)
+    return f"{len(made)} message(s) to users prepared"
+
+
 JOBS: tuple[Job, ...] = (
     Job("detect", timedelta(hours=1), _detect),
     Job("freshness", timedelta(days=1), _freshness),
@@ -147,6 +158,7 @@ JOBS: tuple[Job, ...] = (
     Job("ritual:weekly", timedelta(days=7), _ritual("weekly")),
     Job("ritual:fortnightly", timedelta(days=14), _ritual("fortnightly")),
     Job("ritual:monthly", timedelta(days=30), _ritual("monthly")),
+    Job("closing", timedelta(hours=1), _closing),
 )
 
 
