@@ -14,7 +14,7 @@ import pyarrow as pa
 from launchloop.errors import StorageFull
 from launchloop.ingest.batch import WriteBatch
 from launchloop.store.base import EVENT_COLUMNS, ROW_COLUMNS
-from launchloop.store.duckdb_persons import apply_person_changes
+from launchloop.store.duckdb_persons import apply_person_changes, erase_person_rows
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -84,6 +84,9 @@ WHERE NOT EXISTS (
 """
 
 
+DISK_FULL = "the event store's disk is full: nothing of this request was stored"
+
+
 class DuckDBStore:
     """Events, persons and distinct ids in one DuckDB database file (or in memory)."""
 
@@ -113,7 +116,8 @@ class DuckDBStore:
             except duckdb.Error as error:
                 _rollback(con)
                 if _is_disk_full(error):
-                    raise StorageFull(str(error)) from error
+                    # The engine's message names server paths: keep it in the log, not the answer.
+                    raise StorageFull(DISK_FULL) from error
                 raise
             return added
 
@@ -185,6 +189,31 @@ class DuckDBStore:
             "person_id": person_id,
             "distinct_ids": distinct_ids,
             "properties": orjson.loads(props[0]) if props else {},
+        }
+
+    def erase_person(self, project_id: int, distinct_id: str) -> dict[str, int]:
+        """Delete the person behind ``distinct_id``: events, distinct ids, properties; counts.
+
+        Holds the write lock, so no group commit appends between the lookup and the delete.
+        """
+        with self._lock:
+            found = self.person(project_id, distinct_id)
+            if found is None:
+                return {"events": 0, "distinct_ids": 0, "persons": 0}
+            con = self._con
+            try:
+                con.execute("BEGIN")
+                counts = erase_person_rows(
+                    con, project_id, found["person_id"], found["distinct_ids"]
+                )
+                con.execute("COMMIT")
+            except duckdb.Error:
+                _rollback(con)
+                raise
+        return {
+            "events": counts["events"],
+            "distinct_ids": counts["person_distinct_ids"],
+            "persons": counts["persons"],
         }
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
