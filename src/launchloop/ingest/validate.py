@@ -57,7 +57,16 @@ def _name(value: Any) -> str:
         raise _Invalid("event", "is required: a non-empty string")
     if len(value) > MAX_NAME:
         raise _Invalid("event", f"is longer than {MAX_NAME} characters")
-    return value
+    return _unicode("event", value)
+
+
+def _unicode(field: str, text: str) -> str:
+    """``text`` if it is valid Unicode (a lone surrogate cannot be stored as UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Invalid(field, "is not valid Unicode (lone surrogate)") from None
+    return text
 
 
 def _distinct_id(value: Any) -> str:
@@ -68,7 +77,7 @@ def _distinct_id(value: Any) -> str:
         raise _Invalid("distinct_id", "is required: a non-empty string")
     if len(text) > MAX_ID:
         raise _Invalid("distinct_id", f"is longer than {MAX_ID} characters")
-    return text
+    return _unicode("distinct_id", text)
 
 
 def _uuid(value: Any) -> str:
@@ -76,7 +85,7 @@ def _uuid(value: Any) -> str:
         return str(uuidlib.uuid4())
     if not isinstance(value, str) or len(value) > 100:
         raise _Invalid("uuid", "must be a string of at most 100 characters")
-    return value
+    return _unicode("uuid", value)
 
 
 def _timestamp(value: Any, now: int) -> int:
@@ -112,7 +121,10 @@ def _properties(value: Any) -> dict[str, Any]:
 
 def _serialized(event: Event, limit: int) -> str:
     """The properties as JSON, once: their size is checked here and the row reuses them."""
-    encoded = orjson.dumps(event.properties, option=orjson.OPT_NON_STR_KEYS)
+    try:
+        encoded = orjson.dumps(event.properties, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError as error:  # ints past 64 bits, lone surrogates, deep nesting
+        raise _Invalid("properties", f"cannot be stored as JSON ({error})") from None
     if len(encoded) > limit:
         raise _Invalid(
             "properties", f"are {len(encoded)} bytes, over the limit of {limit} per event"
