@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     writer_queue_events: int = Field(
         200_000, description="Events waiting for a commit before ingestion answers 503."
     )
+    anonymize_ips: bool = Field(
+        True,
+        description="Zero the last octet of IPv4 / last 80 bits of IPv6 in `$ip` (and Segment's "
+        "`context.ip`) at ingestion.",
+    )
+    rate_limit_per_second: float = Field(
+        2_000.0, description="Requests per second allowed per public key on public endpoints."
+    )
+    rate_limit_burst: int = Field(
+        4_000, description="Requests a public key may send at once before the rate limit (429)."
+    )
     duckdb_memory_limit: str = Field("2GB", description="DuckDB memory_limit of the event store.")
     duckdb_threads: int = Field(0, description="DuckDB threads (0: one per core).")
     surveys: list[dict[str, Any]] = Field(

@@ -36,6 +36,14 @@ class OverCapacity(LaunchloopError):
         self.retry_after = retry_after
 
 
+class RateLimited(LaunchloopError):
+    """A public key over its rate limit: try again after ``retry_after`` seconds (429)."""
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__(f"rate limit exceeded, retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
 class TooLarge(LaunchloopError):
     """A body, batch or event above the documented limits."""
 

@@ -11,6 +11,7 @@ from launchloop.cli import app
 from launchloop.cli.knowledge import Author, console, knowledge_session
 from launchloop.cli.options import DataDir, ProjectOption
 from launchloop.errors import InvalidInput
+from launchloop.knowledge.audit import record_act
 from launchloop.knowledge.export import export_knowledge, import_knowledge
 
 knowledge_app = typer.Typer(help="The knowledge base as a whole.", no_args_is_help=True)
@@ -22,8 +23,9 @@ def knowledge_export(file: Path, data_dir: DataDir = None, project: ProjectOptio
     """Write the project's knowledge base to FILE (JSON)."""
     with knowledge_session(data_dir, project, None) as (session, caller):
         document = export_knowledge(session, caller.project_id)
-    file.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
-    counts = {name: len(rows) for name, rows in document["tables"].items() if rows}
+        counts = {name: len(rows) for name, rows in document["tables"].items() if rows}
+        file.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+        record_act(session, caller, "export", "export", {"rows": counts, "file": file.name})
     console.print(f"exported to {file}: {counts}")
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from launchloop.ingest.batch import WriteBatch
+from launchloop.ingest.privacy import anonymize_event_ips
 from launchloop.ingest.validate import Rejection, validate
 
 
@@ -29,12 +30,22 @@ def now_micros() -> int:
 
 
 def prepare(
-    events: list[Any], *, project_id: int, max_event_bytes: int, received_at: int | None = None
+    events: list[Any],
+    *,
+    project_id: int,
+    max_event_bytes: int,
+    received_at: int | None = None,
+    anonymize_ips: bool = True,
 ) -> Prepared:
-    """Validate canonical events; good ones become rows and person changes, bad ones rejections."""
+    """Validate canonical events; good ones become rows and person changes, bad ones rejections.
+
+    :param anonymize_ips: zero the host part of ``$ip`` (and Segment's ``context.ip``) first.
+    """
     received = received_at if received_at is not None else now_micros()
     prepared = Prepared()
     for index, raw in enumerate(events):
+        if anonymize_ips:
+            anonymize_event_ips(raw)
         checked = validate(raw, index=index, now=received, max_event_bytes=max_event_bytes)
         if isinstance(checked, Rejection):
             prepared.rejections.append(checked)

@@ -67,6 +67,15 @@ class EventStore(Protocol):
         """The person behind a distinct id: its id, every distinct id and its properties."""
         ...
 
+    def erase_person(self, project_id: int, distinct_id: str) -> dict[str, int]:
+        """Delete the person behind ``distinct_id`` for good (privacy erasure).
+
+        Removes the events of every distinct id merged into the person, the distinct-id rows
+        and the person's properties, under the store's write lock (never racing an append).
+        Returns the counts removed: ``events``, ``distinct_ids``, ``persons``.
+        """
+        ...
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a read-only SQL statement in this store's dialect (parameters bound)."""
         ...

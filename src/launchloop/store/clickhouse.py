@@ -20,7 +20,7 @@ from launchloop.ingest.batch import PersonMerge, WriteBatch
 from launchloop.store.base import EVENT_COLUMNS
 from launchloop.store.clickhouse_connection import ClickHouseConnection, connect
 from launchloop.store.clickhouse_params import bind_positional
-from launchloop.store.clickhouse_persons import PERSON_SCHEMA, PersonBook
+from launchloop.store.clickhouse_persons import PERSON_SCHEMA, PersonBook, erase_person_rows
 
 EVENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -177,6 +177,35 @@ class ClickHouseStore:
             "distinct_ids": sorted({person_id, *(row[0] for row in ids)}),
             "properties": orjson.loads(props[0][0]) if props else {},
         }
+
+    def erase_person(self, project_id: int, distinct_id: str) -> dict[str, int]:
+        """Delete the person behind ``distinct_id``: events, distinct ids, properties; counts.
+
+        Mutations run with ``mutations_sync = 2`` (waited for) under the write lock.
+        """
+        with self._lock:
+            found = self.person(project_id, distinct_id)
+            if found is None:
+                return {"events": 0, "distinct_ids": 0, "persons": 0}
+            person_id, ids = found["person_id"], found["distinct_ids"]
+            counts = {
+                "events": self._count(
+                    "events", project_id, "(distinct_id IN ? OR person_id IN ?)", [ids, ids]
+                ),
+                "distinct_ids": self._count(
+                    "person_distinct_ids",
+                    project_id,
+                    "(distinct_id IN ? OR person_id = ?)",
+                    [ids, person_id],
+                ),
+                "persons": self._count("persons", project_id, "person_id = ?", [person_id]),
+            }
+            erase_person_rows(self._con, project_id, person_id, ids)
+        return counts
+
+    def _count(self, table: str, project_id: int, where: str, params: list[Any]) -> int:
+        sql = f"SELECT count() FROM {table} WHERE project_id = ? AND {where}"
+        return int(self.query(sql, [project_id, *params])[0][0])
 
     def query(
         self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()

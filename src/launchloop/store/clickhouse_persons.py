@@ -186,3 +186,28 @@ class PersonBook:
 
 def _json_lines(rows: list[dict[str, Any]]) -> bytes:
     return b"\n".join(orjson.dumps(row) for row in rows)
+
+
+def erase_person_rows(
+    con: ClickHouseConnection, project_id: int, person_id: str, ids: list[str]
+) -> None:
+    """Delete a person's events, distinct-id versions and property versions; waits for it."""
+    listed = ", ".join(_literal(value) for value in ids)
+    project = int(project_id)
+    for table, where in (
+        ("events", f"distinct_id IN ({listed}) OR person_id IN ({listed})"),
+        (
+            "person_distinct_id_versions",
+            f"distinct_id IN ({listed}) OR person_id = {_literal(person_id)}",
+        ),
+        ("person_versions", f"person_id = {_literal(person_id)}"),
+    ):
+        con.command(
+            f"ALTER TABLE {table} DELETE WHERE project_id = {project} AND ({where}) "
+            "SETTINGS mutations_sync = 2"
+        )
+
+
+def _literal(value: str) -> str:
+    """A ClickHouse string literal (backslash and quote escaped)."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -143,3 +143,21 @@ def _store(con: duckdb.DuckDBPyConnection, persons: _Persons) -> None:
                 "props": [orjson.dumps(persons.properties[p]).decode() for p in saved],
             },
         ).fetchall()
+
+
+def erase_person_rows(
+    con: duckdb.DuckDBPyConnection, project_id: int, person_id: str, ids: list[str]
+) -> dict[str, int]:
+    """Delete a person's events (any of ``ids``), distinct-id rows and properties; the counts."""
+    marks = ", ".join("?" for _ in ids)
+    counts: dict[str, int] = {}
+    for table, where, params in (
+        ("events", f"(distinct_id IN ({marks}) OR person_id IN ({marks}))", [*ids, *ids]),
+        ("person_distinct_ids", f"(distinct_id IN ({marks}) OR person_id = ?)", [*ids, person_id]),
+        ("persons", "person_id = ?", [person_id]),
+    ):
+        row = con.execute(
+            f"DELETE FROM {table} WHERE project_id = ? AND {where}", [project_id, *params]
+        ).fetchone()
+        counts[table] = int(row[0]) if row else 0
+    return counts

@@ -30,6 +30,7 @@ from launchloop.web.api import (
     kpis,
     loop_health,
     notifications,
+    privacy,
     query,
     rituals,
     search,
@@ -40,6 +41,7 @@ from launchloop.web.api import (
 from launchloop.web.api.responses import ERRORS, INGEST_ERRORS
 from launchloop.web.auth import KeyRing
 from launchloop.web.errors import install_error_handlers
+from launchloop.web.ratelimit import RateLimiter
 from launchloop.web.ui import install_ui
 
 ROUTERS = (
@@ -65,6 +67,7 @@ ROUTERS = (
     loop_health.router,
     admin.router,
     closing.router,
+    privacy.router,
 )
 
 
@@ -75,7 +78,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = open_runtime(settings)
         app.state.runtime = runtime
-        app.state.keys = KeyRing(runtime.database)
+        limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+        app.state.keys = KeyRing(runtime.database, limiter)
         scheduler = start_in_process(runtime) if settings.worker else None
         try:
             yield

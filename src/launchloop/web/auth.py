@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from launchloop.errors import Unauthorized
 from launchloop.knowledge.database import Database
 from launchloop.knowledge.projects import project_for_public_key, project_for_token
+from launchloop.web.ratelimit import RateLimiter
 
 _TTL = 30.0
 
@@ -24,13 +25,17 @@ _TTL = 30.0
 class KeyRing:
     """Resolves keys and tokens to project ids, remembering answers for a few seconds."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, limiter: RateLimiter | None = None) -> None:
         self.database = database
+        self.limiter = limiter
         self._known: dict[tuple[str, str], tuple[int, float]] = {}
 
     def public(self, key: str | None) -> int:
-        """The project of a public ingestion key (or a secret token)."""
-        return self._lookup("public", key)
+        """The project of a public ingestion key (or a secret token), within its rate limit."""
+        project_id = self._lookup("public", key)
+        if self.limiter is not None and key:
+            self.limiter.take(key)
+        return project_id
 
     def secret(self, token: str | None) -> int:
         """The project of a secret API token."""

@@ -10,6 +10,7 @@ from launchloop.errors import (
     InvalidInput,
     NotFound,
     OverCapacity,
+    RateLimited,
     StorageFull,
     TooLarge,
     Unauthorized,
@@ -40,6 +41,14 @@ def install_error_handlers(app: FastAPI) -> None:
         # An id or number beyond 64 bits reaches SQLite as OverflowError (issue 12, schemathesis).
         detail = [{"loc": ["body"], "msg": "a number beyond the 64-bit range", "type": "invalid"}]
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(RateLimited)
+    async def limited(_: Request, error: RateLimited) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(error)},
+            status_code=429,
+            headers={"Retry-After": str(error.retry_after)},
+        )
 
     @app.exception_handler(OverCapacity)
     async def busy(_: Request, error: OverCapacity) -> JSONResponse:

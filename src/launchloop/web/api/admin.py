@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from launchloop.backup import backup_into_data_dir
+from launchloop.knowledge.audit import record_act
 from launchloop.knowledge.roles import require_role
 from launchloop.web.api.knowledge import CallerDep
 
@@ -35,4 +36,8 @@ def post_backup(request: Request, caller: CallerDep) -> BackupPublic:
     require_role(caller, "admin", "backing up the data dir")
     runtime = request.app.state.runtime
     target, manifest = backup_into_data_dir(runtime.settings, runtime.store)
+    with runtime.database.session() as session:
+        record_act(
+            session, caller, "backup", "backup", {"path": target.name, "counts": manifest.counts}
+        )
     return BackupPublic(path=str(target.resolve()), **manifest.__dict__)

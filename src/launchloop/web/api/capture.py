@@ -69,6 +69,7 @@ async def _ingest(request: Request, envelope: Envelope, extra: dict[str, Any]) -
         envelope.events,
         project_id=project_id,
         max_event_bytes=runtime.settings.max_event_bytes,
+        anonymize_ips=runtime.settings.anonymize_ips,
     )
     if prepared.accepted:
         await runtime.writer.write(prepared.batch)
