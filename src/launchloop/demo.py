@@ -237,3 +237,15 @@ def seed_demo_knowledge(session: Session, project_id: int) -> None:
         declared = {"name": name, "kind": kind, "owner_team": team, "target": target}
         declared |= definition | {"direction": direction}
         create_kpi(session, caller, declared, launch_id=launch.id)
+
+
+def detect_demo(runtime: Runtime, project_id: int) -> int:
+    """Run the detectors once over the demo's last two weeks; how many signals they raised."""
+    from launchloop.detect.run import DetectionWindow, run_detection
+    from launchloop.knowledge.roles import Caller
+
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    window = DetectionWindow(yesterday, days=14, baseline_days=14)
+    with runtime.database.session() as session:
+        caller = Caller(project_id, "admin", "launchloop-demo")
+        return len(run_detection(session, runtime.store, caller, window).created)

@@ -90,18 +90,20 @@ def demo(
     no_serve: bool = typer.Option(False, "--no-serve", help="Seed only, do not serve."),
 ) -> None:
     """Seed a simulated launch into an embedded data dir (./.launchloop-demo) and serve it."""
-    from launchloop.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+    from launchloop.demo import DEMO_EMAIL, DEMO_PASSWORD, detect_demo, seed_demo
     from launchloop.runtime import open_runtime
 
     settings = load_settings(data_dir=data_dir or Path(".launchloop-demo"), host=host, port=port)
     runtime = open_runtime(settings)
     try:
         made = seed_demo(runtime, persons=persons)
+        # A fresh demo opens on what the detectors found (the Safari sign-up drop, its frictions).
+        signals = detect_demo(runtime, made.project_id) if made.seeded else 0
     finally:
         runtime.close()
     console.print(
         f"Demo data in [bold]{settings.data_dir}[/bold]: {made.seeded} events seeded now, "
-        f"{made.tickets} feedback items"
+        f"{made.tickets} feedback items, {signals} signals detected"
     )
     console.print(f"  public ingestion key: [green]{made.public_key}[/green]")
     console.print(f"  secret API token:     [yellow]{made.secret_token}[/yellow]")
