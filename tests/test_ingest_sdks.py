@@ -168,6 +168,7 @@ def test_posthog_persons_of_other_users_stay_apart(server: Any, posthog_client: 
         "person_id": first,
         "distinct_ids": [first],
         "properties": {"plan": "pro"},
+        "is_identified": False,
     }
     assert person_of(server, second)["properties"] == {"plan": "free"}
     with server.api() as api:

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from launchloop.errors import InvalidInput, TooLarge
-from launchloop.ingest.batch import PersonMerge, PersonUpdate
+from launchloop.ingest.batch import PersonIdentify, PersonMerge, PersonUpdate
 from launchloop.ingest.decode import decode_body
 from launchloop.ingest.event import Event
 from launchloop.ingest.formats.native import read_native
@@ -286,14 +286,28 @@ def changes_of(event: str, properties: dict[str, Any], distinct_id: str = "user"
 
 
 def test_person_changes() -> None:
+    identified = PersonIdentify(7, "user")
+    # $identify's merge is guarded (refused for an identified person); alias merges explicitly.
     assert changes_of("$identify", {"$anon_distinct_id": "anon", "$set": {"a": 1}}) == [
-        PersonMerge(7, "user", "anon"),
+        PersonMerge(7, "user", "anon", guarded=True),
+        identified,
         PersonUpdate(7, "user", {"a": 1}, {}),
     ]
-    assert changes_of("$create_alias", {"alias": "other"}) == [PersonMerge(7, "user", "other")]
-    assert changes_of("$identify", {"$anon_distinct_id": 12}) == [PersonMerge(7, "user", "12")]
-    assert changes_of("$identify", {"$anon_distinct_id": "user"}) == []
-    assert changes_of("$identify", {"$anon_distinct_id": ""}) == []
+    assert changes_of("$create_alias", {"alias": "other"}) == [
+        PersonMerge(7, "user", "other"),
+        identified,
+    ]
+    assert changes_of("$merge_dangerously", {"alias": "x"}) == [
+        PersonMerge(7, "user", "x"),
+        identified,
+    ]
+    assert changes_of("$identify", {"$anon_distinct_id": 12}) == [
+        PersonMerge(7, "user", "12", guarded=True),
+        identified,
+    ]
+    assert changes_of("$identify", {"$anon_distinct_id": "user"}) == [identified]
+    assert changes_of("$identify", {"$anon_distinct_id": ""}) == [identified]
+    assert changes_of("$set", {"$set": {"a": 1}}) == [PersonUpdate(7, "user", {"a": 1}, {})]
     assert changes_of("clicked", {"$set_once": {"b": 2}, "$set": "not a dict"}) == [
         PersonUpdate(7, "user", {}, {"b": 2})
     ]
@@ -354,7 +368,8 @@ def test_read_segment_maps_each_type() -> None:
     ident, anon_ident, page, screen, alias, group, track, mystery = envelope.events
     assert (ident["event"], ident["distinct_id"]) == ("$identify", "u")
     assert ident["properties"] == {"$set": {"t": 1}, "$anon_distinct_id": "a"}
-    assert anon_ident["distinct_id"] == "a"
+    # Traits of an anonymous visitor: a $set, which does not identify the person.
+    assert (anon_ident["event"], anon_ident["distinct_id"]) == ("$set", "a")
     assert anon_ident["properties"]["$set"] == {"t": 2}
     assert "$anon_distinct_id" not in anon_ident["properties"]
     assert (page["event"], page["distinct_id"]) == ("$pageview", "a")

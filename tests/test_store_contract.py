@@ -81,11 +81,18 @@ def test_identify_mid_stream(event_store: EventStore) -> None:
     after = event("$pageview", "anon-1", 3)
     event_store.write(batch(before))
     event_store.write(batch(identify, after))
+    # Stored person ids are as known at write time; reads resolve the merge, as analytics do.
+    stored = event_store.query("SELECT uuid, person_id FROM events WHERE project_id = ?", [PROJECT])
+    assert dict(stored)[before["uuid"]] == "anon-1"
     ids = person_ids(event_store)
-    # Stored person ids are as known at write time; the merge is read through person().
-    assert ids == {before["uuid"]: "anon-1", identify["uuid"]: "user-1", after["uuid"]: "user-1"}
+    assert ids == {before["uuid"]: "user-1", identify["uuid"]: "user-1", after["uuid"]: "user-1"}
     person = event_store.person(PROJECT, "anon-1")
-    assert person == {"person_id": "user-1", "distinct_ids": ["anon-1", "user-1"], "properties": {}}
+    assert person == {
+        "person_id": "user-1",
+        "distinct_ids": ["anon-1", "user-1"],
+        "properties": {},
+        "is_identified": True,
+    }
     assert event_store.person(PROJECT, "user-1") == person
 
 
@@ -130,6 +137,7 @@ def test_merge_of_two_persons_with_properties(event_store: EventStore) -> None:
         "person_id": "known",
         "distinct_ids": ["anon", "known"],
         "properties": {"plan": "pro", "source": "ads"},
+        "is_identified": True,
     }
     persons = event_store.query(
         "SELECT person_id FROM persons WHERE project_id = ? ORDER BY person_id", [PROJECT]
@@ -156,6 +164,7 @@ def test_person_unknown_and_other_project(event_store: EventStore) -> None:
         "person_id": "u",
         "distinct_ids": ["u"],
         "properties": {},
+        "is_identified": False,
     }
 
 

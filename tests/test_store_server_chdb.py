@@ -50,6 +50,7 @@ def test_posthog_batch_into_chdb(server) -> None:
         "person_id": "user-1",
         "distinct_ids": ["anon-1", "user-1"],
         "properties": {"plan": "pro"},
+        "is_identified": True,
     }
     # A retry of the same batch (same uuids) is acknowledged and stored once.
     first = events[0]

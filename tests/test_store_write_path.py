@@ -138,7 +138,7 @@ def _save_properties(
     con: duckdb.DuckDBPyConnection, project_id: int, person_id: str, props: dict[str, Any]
 ) -> None:
     con.execute(
-        "INSERT OR REPLACE INTO persons VALUES (?, ?, ?)",
+        "INSERT OR REPLACE INTO persons (project_id, person_id, properties) VALUES (?, ?, ?)",
         [project_id, person_id, orjson.dumps(props).decode()],
     )
 

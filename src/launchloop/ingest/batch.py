@@ -8,11 +8,24 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class PersonMerge:
-    """Make ``merge_id``'s person the same person as ``keep_id``'s (identify, alias)."""
+    """Make ``merge_id``'s person the same person as ``keep_id``'s (identify, alias).
+
+    ``guarded`` (``$identify``'s merges): refused when ``merge_id``'s person is identified
+    already, so two identified persons are never merged by an identify (PostHog's rule).
+    """
 
     project_id: int
     keep_id: str
     merge_id: str
+    guarded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PersonIdentify:
+    """Mark ``distinct_id``'s person identified: a known user, no longer an anonymous one."""
+
+    project_id: int
+    distinct_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +38,7 @@ class PersonUpdate:
     set_once: dict[str, Any]
 
 
-PersonChange = PersonMerge | PersonUpdate
+PersonChange = PersonMerge | PersonIdentify | PersonUpdate
 
 
 @dataclass(slots=True)

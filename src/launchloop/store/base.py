@@ -60,11 +60,14 @@ class EventStore(Protocol):
         distinct_id: str | None = None,
         limit: int = 100,
     ) -> list[dict[str, Any]]:
-        """The newest events of a project, newest first, optionally of one event or id."""
+        """The newest events of a project, newest first, optionally of one event or id.
+
+        ``person_id`` is the event's person as of now (merges made after it resolved).
+        """
         ...
 
     def person(self, project_id: int, distinct_id: str) -> dict[str, Any] | None:
-        """The person behind a distinct id: its id, every distinct id and its properties."""
+        """The person behind a distinct id: its id, every distinct id, properties, is_identified."""
         ...
 
     def erase_person(self, project_id: int, distinct_id: str) -> dict[str, int]:

@@ -21,6 +21,7 @@ from launchloop.store.base import EVENT_COLUMNS
 from launchloop.store.clickhouse_connection import ClickHouseConnection, connect
 from launchloop.store.clickhouse_params import bind_positional
 from launchloop.store.clickhouse_persons import PERSON_SCHEMA, PersonBook, erase_person_rows
+from launchloop.store.recent import read_recent_events
 
 EVENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -139,20 +140,10 @@ class ClickHouseStore:
         distinct_id: str | None = None,
         limit: int = 100,
     ) -> list[dict[str, Any]]:
-        """The newest events of a project, newest first."""
-        where: list[str] = ["project_id = ?"]
-        params: list[Any] = [project_id]
-        if event is not None:
-            where.append("event = ?")
-            params.append(event)
-        if distinct_id is not None:
-            where.append("distinct_id = ?")
-            params.append(distinct_id)
-        sql = (
-            f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {' AND '.join(where)} "
-            "ORDER BY timestamp DESC, received_at DESC LIMIT ?"
+        """The newest events of a project, newest first, each with its current person."""
+        return read_recent_events(
+            self.query, project_id, event=event, distinct_id=distinct_id, limit=limit
         )
-        return [_event_dict(row) for row in self.query(sql, [*params, limit])]
 
     def person(self, project_id: int, distinct_id: str) -> dict[str, Any] | None:
         """The person behind ``distinct_id``: id, distinct ids, properties (None if unseen)."""
@@ -167,7 +158,7 @@ class ClickHouseStore:
             [project_id, person_id],
         )
         props = self.query(
-            "SELECT properties FROM persons WHERE project_id = ? AND person_id = ?",
+            "SELECT properties, is_identified FROM persons WHERE project_id = ? AND person_id = ?",
             [project_id, person_id],
         )
         if not (seen or ids or props):
@@ -176,6 +167,7 @@ class ClickHouseStore:
             "person_id": person_id,
             "distinct_ids": sorted({person_id, *(row[0] for row in ids)}),
             "properties": orjson.loads(props[0][0]) if props else {},
+            "is_identified": bool(props and props[0][1]),
         }
 
     def erase_person(self, project_id: int, distinct_id: str) -> dict[str, int]:
@@ -250,9 +242,3 @@ def _json_row(row: tuple[Any, ...], person_id: str) -> dict[str, Any]:
     values["person_id"] = person_id
     values["properties"] = values["properties"] or "{}"
     return values
-
-
-def _event_dict(row: tuple[Any, ...]) -> dict[str, Any]:
-    event = dict(zip(EVENT_COLUMNS, row, strict=True))
-    event["properties"] = orjson.loads(event["properties"]) if event["properties"] else {}
-    return event

@@ -90,22 +90,20 @@ class ServerConnection:
 
     def __init__(self, url: str) -> None:
         import clickhouse_connect
+        from clickhouse_connect.driver.exceptions import Error
 
-        parts = urlsplit(url)
-        database = parts.path.strip("/") or "default"
-        options: dict[str, Any] = {
-            "host": parts.hostname or "localhost",
-            "port": parts.port or (8443 if parts.scheme == "clickhouses" else 8123),
-            "username": unquote(parts.username or "default"),
-            "password": unquote(parts.password or ""),
-            "secure": parts.scheme == "clickhouses",
-            # A session id would serialize every query of this process on the server.
-            "autogenerate_session_id": False,
-        }
-        bootstrap = clickhouse_connect.get_client(**options)
-        bootstrap.command(f"CREATE DATABASE IF NOT EXISTS `{database.replace('`', '')}`")
-        bootstrap.close()
-        self._client = clickhouse_connect.get_client(database=database, **options)
+        options, database = _client_options(url)
+        try:
+            bootstrap = clickhouse_connect.get_client(**options)
+            bootstrap.command(f"CREATE DATABASE IF NOT EXISTS `{database.replace('`', '')}`")
+            bootstrap.close()
+            self._client = clickhouse_connect.get_client(database=database, **options)
+        except Error as error:
+            # Names the server, never the password; the cause says refused, denied or too old.
+            where = f"{options['host']}:{options['port']}"
+            raise ConnectionError(
+                f"cannot use the ClickHouse server at {where}: {error}"
+            ) from error
 
     def select(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Rows of a query (server-side parameter binding); timestamps as naive UTC."""
@@ -125,6 +123,21 @@ class ServerConnection:
     def close(self) -> None:
         """Close the HTTP pool."""
         self._client.close()
+
+
+def _client_options(url: str) -> tuple[dict[str, Any], str]:
+    """clickhouse-connect's ``get_client`` options for ``clickhouse[s]://user:pw@host:port/db``."""
+    parts = urlsplit(url)
+    options: dict[str, Any] = {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or (8443 if parts.scheme == "clickhouses" else 8123),
+        "username": unquote(parts.username or "default"),
+        "password": unquote(parts.password or ""),
+        "secure": parts.scheme == "clickhouses",
+        # A session id would serialize every query of this process on the server.
+        "autogenerate_session_id": False,
+    }
+    return options, parts.path.strip("/") or "default"
 
 
 def connect(url: str) -> ClickHouseConnection:

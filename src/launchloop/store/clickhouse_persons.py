@@ -3,6 +3,9 @@
 ClickHouse has no UPDATE in the write path, so a write reads the person rows it touches, applies
 the batch's merges and property updates in memory (the rules of ``store/duckdb.py``), and inserts
 the changed rows once with a higher version; the newest version of a key is the truth.
+
+A person is *identified* once an identify or alias names it (``is_identified``); an
+``$identify`` never merges an identified person into another (PostHog's rule, issue 2).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from launchloop.ingest.batch import PersonChange, PersonMerge, PersonUpdate
+from launchloop.ingest.batch import PersonChange, PersonIdentify, PersonMerge, PersonUpdate
 from launchloop.store.clickhouse_connection import ClickHouseConnection
 from launchloop.store.clickhouse_params import bind_positional
 
@@ -40,13 +43,16 @@ PERSON_SCHEMA: tuple[str, ...] = (
     ) ENGINE = ReplacingMergeTree(version)
     ORDER BY (project_id, person_id)
     """,
+    # Added after the first release: the column, then the view again, for existing data.
+    "ALTER TABLE person_versions ADD COLUMN IF NOT EXISTS is_identified UInt8 DEFAULT 0",
     """
     CREATE VIEW IF NOT EXISTS person_distinct_ids AS
     SELECT project_id, distinct_id, person_id FROM person_distinct_id_versions FINAL
     """,
     """
-    CREATE VIEW IF NOT EXISTS persons AS
-    SELECT project_id, person_id, properties FROM person_versions FINAL WHERE is_deleted = 0
+    CREATE OR REPLACE VIEW persons AS
+    SELECT project_id, person_id, properties, is_identified
+    FROM person_versions FINAL WHERE is_deleted = 0
     """,
 )
 
@@ -60,6 +66,7 @@ class PersonBook:
         self._con = connection
         self._ids: dict[Key, str | None] = {}
         self._props: dict[Key, dict[str, Any] | None] = {}
+        self._identified: set[Key] = set()
         self._changed_ids: set[Key] = set()
         self._changed_props: set[Key] = set()
 
@@ -108,24 +115,40 @@ class PersonBook:
 
     def properties(self, project: int, person_id: str) -> dict[str, Any]:
         """A person's properties ({} when it has none)."""
+        self._load(project, person_id)
+        return dict(self._props[(project, person_id)] or {})
+
+    def is_identified(self, project: int, person_id: str) -> bool:
+        """Whether an identify or alias named this person."""
+        self._load(project, person_id)
+        return (project, person_id) in self._identified
+
+    def _load(self, project: int, person_id: str) -> None:
         key = (project, person_id)
-        if key not in self._props:
-            rows = self._select(
-                "SELECT properties FROM persons WHERE project_id = ? AND person_id = ?",
-                project,
-                person_id,
-            )
-            self._props[key] = orjson.loads(rows[0][0]) if rows else None
-        return dict(self._props[key] or {})
+        if key in self._props:
+            return
+        rows = self._select(
+            "SELECT properties, is_identified FROM persons WHERE project_id = ? AND person_id = ?",
+            project,
+            person_id,
+        )
+        self._props[key] = orjson.loads(rows[0][0]) if rows else None
+        if rows and rows[0][1]:
+            self._identified.add(key)
 
     def _save_properties(self, project: int, person_id: str, props: dict[str, Any] | None) -> None:
+        """Keep a person's new row (``None``: merged away, deleted)."""
         self._props[(project, person_id)] = props
+        if props is None:
+            self._identified.discard((project, person_id))
         self._changed_props.add((project, person_id))
 
     def apply(self, change: PersonChange) -> None:
-        """Apply one merge or property update."""
+        """Apply one merge, identification or property update."""
         if isinstance(change, PersonMerge):
             self._merge(change)
+        elif isinstance(change, PersonIdentify):
+            self._identify(change)
         else:
             self._update(change)
 
@@ -133,18 +156,28 @@ class PersonBook:
         project = change.project_id
         target = self.person_of(project, change.keep_id)
         source = self.person_of(project, change.merge_id)
-        if target == source:
+        if target == source or (change.guarded and self.is_identified(project, source)):
             return
         moved = {source, change.merge_id} | self._ids_of(project, source)
         for distinct_id in moved:
             self._ids[(project, distinct_id)] = target
             self._changed_ids.add((project, distinct_id))
         source_props = self.properties(project, source)
-        if source_props:
+        if source_props or self.is_identified(project, source):
             # The kept person's own values win; the merged one only fills gaps.
+            if self.is_identified(project, source):
+                self._identified.add((project, target))
             merged = source_props | self.properties(project, target)
             self._save_properties(project, target, merged)
             self._save_properties(project, source, None)
+
+    def _identify(self, change: PersonIdentify) -> None:
+        person_id = self.person_of(change.project_id, change.distinct_id)
+        if not self.is_identified(change.project_id, person_id):
+            self._identified.add((change.project_id, person_id))
+            self._save_properties(
+                change.project_id, person_id, self.properties(change.project_id, person_id)
+            )
 
     def _update(self, change: PersonUpdate) -> None:
         person_id = self.person_of(change.project_id, change.distinct_id)
@@ -174,6 +207,7 @@ class PersonBook:
                     "project_id": p,
                     "person_id": person,
                     "properties": orjson.dumps(self._props[(p, person)] or {}).decode(),
+                    "is_identified": int((p, person) in self._identified),
                     "is_deleted": int(self._props[(p, person)] is None),
                     "version": version,
                 }

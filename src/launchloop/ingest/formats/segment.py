@@ -42,7 +42,9 @@ def _canonical(message: Any) -> Any:
         event = "$screen"
         props["$screen_name"] = message.get("name")
     elif kind == "identify":
-        event = "$identify"
+        # Without a userId it only sets traits on an anonymous visitor: PostHog's $set event,
+        # which leaves the person anonymous (mergeable by a later identify).
+        event = "$identify" if user_id not in (None, "") else "$set"
         props["$set"] = message.get("traits") or context.get("traits") or {}
         if user_id and anonymous_id:
             props["$anon_distinct_id"] = anonymous_id

@@ -52,6 +52,8 @@ class PersonPublic(BaseModel):
     person_id: str
     distinct_ids: list[str]
     properties: dict[str, Any]
+    #: An identify or alias named this person (an identify never merges it into another).
+    is_identified: bool = False
 
 
 @router.get("/events", response_model=list[EventPublic], summary="Recent events")
