@@ -74,8 +74,8 @@ def summary(inproc: InProcess | None, http: HttpRun | None) -> list[str]:
         steady = sorted(http.timeline[1:]) or [0]
         cpu = [c for _, _, c in http.rss]
         lines += [
-            f"- clients: {http.clients} processes x {http.concurrency} keep-alive requests in "
-            "flight (httpx, a 503 or a reset connection is retried)",
+            f"- clients: {http.clients} processes x {http.concurrency} keep-alive connections "
+            "(raw HTTP/1.1 over asyncio; a 503 or a reset connection is retried)",
             f"- responses: {statuses}; events acknowledged {http.accepted:,}, "
             f"found in the store afterwards {http.stored:,}",
             f"- events/s per second of the run: min {steady[0]:,}, median "

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     )
     duckdb_memory_limit: str = Field("2GB", description="DuckDB memory_limit of the event store.")
     duckdb_threads: int = Field(0, description="DuckDB threads (0: one per core).")
+    duckdb_checkpoint_threshold: str = Field(
+        "128MB",
+        description="WAL size at which DuckDB checkpoints the event store (larger: faster "
+        "ingestion, longer restarts after a crash).",
+    )
     surveys: list[dict[str, Any]] = Field(
         default_factory=list,
         description="In-app NPS / CSAT survey rules ([[surveys]] tables, docs/tracker.md).",

@@ -41,6 +41,7 @@ def open_runtime(settings: Settings) -> Runtime:
         settings.resolved_events_url,
         memory_limit=settings.duckdb_memory_limit,
         threads=settings.duckdb_threads,
+        checkpoint_threshold=settings.duckdb_checkpoint_threshold,
     )
     writer = GroupWriter(
         store,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import orjson
@@ -125,11 +126,18 @@ def serve(
     _serve(load_settings(data_dir=data_dir, host=host, port=port))
 
 
+#: GIL switch interval of the server (Python's default is 5 ms). The writer thread releases
+#: the GIL for every engine call and must win it back from the request thread each time; at
+#: 5 ms a group commit under load spent most of its time waiting for the GIL (issue 2).
+SERVER_SWITCH_INTERVAL_S = 0.0005
+
+
 def _serve(settings: Settings) -> None:
     import uvicorn
 
     from launchloop.web.app import create_app
 
+    sys.setswitchinterval(SERVER_SWITCH_INTERVAL_S)
     # No access log: a formatted line per request is pure overhead at hundreds of requests/s,
     # and ingestion errors are logged anyway (issue 2, benchmarks/ingest.py).
     uvicorn.run(

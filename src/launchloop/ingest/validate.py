@@ -39,12 +39,13 @@ def validate(raw: Any, *, index: int, now: int, max_event_bytes: int) -> Event |
     try:
         if not isinstance(raw, dict):
             raise _Invalid("event", "must be a JSON object")
+        get = raw.get
         event = Event(
-            uuid=_uuid(raw.get("uuid")),
-            event=_name(raw.get("event")),
-            distinct_id=_distinct_id(raw.get("distinct_id")),
-            timestamp=_timestamp(raw.get("timestamp"), now),
-            properties=_properties(raw.get("properties")),
+            _uuid(get("uuid")),
+            _name(get("event")),
+            _distinct_id(get("distinct_id")),
+            _timestamp(get("timestamp"), now),
+            _properties(get("properties")),
         )
         event.properties_json = _serialized(event, max_event_bytes)
     except _Invalid as invalid:
