@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import getpass
 import subprocess
 import sys
 import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx
 import pytest
 import uvicorn
+from typer.testing import CliRunner
 
 from launchloop.backup import read_manifest, restore_data_dir
-from launchloop.config import load_settings
+from launchloop.cli import app, register_commands
+from launchloop.config import Settings, load_settings
 from launchloop.errors import InvalidInput
+from launchloop.knowledge.audit import audit_log, audit_row
+from launchloop.knowledge.database import Database
+from launchloop.knowledge.projects import create_project
 from tests.conftest import Server, free_port, wait_until_up
 
 
@@ -139,11 +146,50 @@ def test_restore_refuses_a_non_empty_dir_and_a_tampered_backup(
     assert not (tmp_path / "fresh").exists()
 
 
-def test_backup_needs_an_admin_token(server: Server, tmp_path: Path) -> None:
+def test_backup_needs_an_operator_token(server: Server, tmp_path: Path) -> None:
     with server.api() as api:
         member = api.post("/api/v1/members", json={"name": "Vic", "role": "viewer"}).json()
         token = api.post(f"/api/v1/members/{member['id']}/tokens").json()["token"]
-    answer = httpx.post(f"{server.url}/api/v1/admin/backup",
-                        headers={"Authorization": f"Bearer {token}"})  # fmt: skip
-    assert answer.status_code == 403
+        admin = api.post("/api/v1/tokens", json={"label": "adm", "role": "admin"}).json()["token"]
+    for refused in (token, admin):  # a project admin is not the instance's operator
+        answer = httpx.post(f"{server.url}/api/v1/admin/backup",
+                            headers={"Authorization": f"Bearer {refused}"})  # fmt: skip
+        assert answer.status_code == 403, answer.text
     assert httpx.post(f"{server.url}/api/v1/admin/backup").status_code == 401
+    assert not (server.settings.data_dir / "backups").exists()
+
+
+def _backup_audit(settings: Settings, project_id: int) -> list[dict[str, Any]]:
+    database = Database(settings.resolved_database_url)
+    with database.session() as session:
+        rows = [audit_row(r) for r in audit_log(session, project_id, act="backup")]
+    database.dispose()
+    return rows
+
+
+def test_backups_are_audited_in_every_project(server: Server, tmp_path: Path) -> None:
+    """Through the server (via api) and alone (via cli, by the system user), with where to."""
+    database = Database(server.settings.resolved_database_url)
+    with database.session() as session:
+        other = create_project(session, name="Other team")
+    database.dispose()
+    assert _backup_cli(server, tmp_path / "served").returncode == 0
+    for project_id in (server.project.id, other.id):
+        (row,) = _backup_audit(server.settings, project_id)
+        assert row["author"] == "default"  # the label of the operator's token
+        assert row["changes"]["via"] == "api"
+        assert row["changes"]["counts"]["knowledge.projects"] == 2
+
+    alone = load_settings(data_dir=tmp_path / "alone")
+    restore_data_dir(tmp_path / "served", alone.data_dir)
+    register_commands()
+    target = tmp_path / "local"
+    made = CliRunner().invoke(app, ["backup", str(target), "--data-dir", str(alone.data_dir)])
+    assert made.exit_code == 0, made.output
+    for project_id in (server.project.id, other.id):
+        rows = _backup_audit(alone, project_id)
+        # the copy was made before the server logged it: only the local backup's row is there
+        assert [r["changes"]["via"] for r in rows] == ["cli"]
+        assert rows[0]["author"] == getpass.getuser()
+        assert rows[0]["changes"]["path"] == str(target.resolve())
+        assert rows[0]["changes"]["counts"] == read_manifest(target).counts

@@ -22,6 +22,10 @@ import duckdb
 from launchloop import __version__
 from launchloop.config import Settings
 from launchloop.errors import InvalidInput
+from launchloop.knowledge.audit import record_act
+from launchloop.knowledge.database import Database
+from launchloop.knowledge.projects import list_projects
+from launchloop.knowledge.roles import Caller
 from launchloop.store.base import EventStore
 
 MANIFEST = "manifest.json"
@@ -105,6 +109,22 @@ def backup_into_data_dir(settings: Settings, store: EventStore) -> tuple[Path, M
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = settings.data_dir / BACKUPS / stamp
     return target, backup_data_dir(settings, store, target)
+
+
+def record_backup(
+    database: Database, author: str, via: str, target: Path, manifest: Manifest
+) -> int:
+    """Log a backup in the audit log of every project (it copies them all); how many rows.
+
+    :param author: who asked: the operator token's label, or the system user of the CLI.
+    :param via: ``api`` or ``cli``.
+    """
+    details = {"via": via, "path": str(target.resolve()), "counts": manifest.counts}
+    with database.session() as session:
+        projects = list_projects(session)
+        for project in projects:
+            record_act(session, Caller(project.id, "admin", author), "backup", "backup", details)
+    return len(projects)
 
 
 def restore_data_dir(source: Path, data_dir: Path, *, force: bool = False) -> Manifest:

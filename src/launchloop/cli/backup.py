@@ -1,11 +1,13 @@
 """``launchloop backup DIR`` and ``launchloop restore DIR`` of the embedded data dir (issue 12).
 
-While ``launchloop serve`` holds the event store, pass ``--server URL --token TOKEN`` (an admin
-token): the server makes the copy (``POST /api/v1/admin/backup``) and this command moves it.
+While ``launchloop serve`` holds the event store, pass ``--server URL --token TOKEN`` (an
+instance operator's token): the server makes the copy (``POST /api/v1/admin/backup``) and this
+command moves it. Either way the backup is written to every project's audit log.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import shutil
 from pathlib import Path
@@ -16,7 +18,13 @@ import httpx
 import typer
 from rich.console import Console
 
-from launchloop.backup import Manifest, backup_data_dir, read_manifest, restore_data_dir
+from launchloop.backup import (
+    Manifest,
+    backup_data_dir,
+    read_manifest,
+    record_backup,
+    restore_data_dir,
+)
 from launchloop.cli import app
 from launchloop.cli.options import DataDir, JsonOutput
 from launchloop.config import load_settings
@@ -30,7 +38,7 @@ ServerUrl = Annotated[
 ]
 Token = Annotated[
     str | None,
-    typer.Option("--token", envvar="LAUNCHLOOP_TOKEN", help="An admin token (with --server)."),
+    typer.Option("--token", envvar="LAUNCHLOOP_TOKEN", help="An operator token (with --server)."),
 ]
 
 
@@ -49,6 +57,7 @@ def backup(
         runtime = _open_alone(data_dir)
         try:
             manifest = backup_data_dir(runtime.settings, runtime.store, target)
+            record_backup(runtime.database, _os_user(), "cli", target, manifest)
         finally:
             runtime.close()
     _show(manifest, target, as_json)
@@ -75,6 +84,14 @@ def _open_alone(data_dir: Path | None) -> Runtime:
         raise InvalidInput(
             "data_dir", "a running server holds the event store: pass --server URL --token TOKEN"
         ) from None
+
+
+def _os_user() -> str:
+    """Who runs the command, as the audit log records it ("cli" when the system has no name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
 
 
 def _backup_through(server: str, token: str | None, target: Path) -> Manifest:

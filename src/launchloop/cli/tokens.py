@@ -1,8 +1,7 @@
 """Token commands: ``launchloop project token create|list|revoke`` (the CLI acts as admin).
 
-A revoked token is refused at once by the database; a running server that had it in its key
-cache (``web/auth.py``) keeps accepting it for ingestion at most 30 seconds more. Revoke through
-the API (``DELETE /api/v1/tokens/{id}``) to clear that server's cache at once.
+A revoked token is refused at once by the database and by every running server (``web/auth.py``
+looks secret tokens up on each request).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from launchloop.cli.knowledge import Author, console, knowledge_session, print_j
 from launchloop.cli.options import DataDir, JsonOutput, ProjectOption
 from launchloop.cli.setup import project_app
 from launchloop.knowledge.models import ApiToken
-from launchloop.knowledge.projects import list_tokens, revoke_token
+from launchloop.knowledge.projects import create_token, list_tokens, revoke_token
 from launchloop.knowledge.teams import create_role_token
 
 token_app = typer.Typer(help="A project's secret API tokens.", no_args_is_help=True)
@@ -27,6 +26,9 @@ project_app.add_typer(token_app, name="token")
 def token_create(
     label: str,
     role: str = typer.Option("contributor", help="viewer, contributor, decider or admin."),
+    operator: bool = typer.Option(
+        False, "--operator", help="An instance operator's token (admin; may back up the instance)."
+    ),
     data_dir: DataDir = None,
     project: ProjectOption = None,
     author: Author = None,
@@ -34,8 +36,12 @@ def token_create(
 ) -> None:
     """Create a secret token with a role; it is shown only now."""
     with knowledge_session(data_dir, project, author) as (session, caller):
-        token = create_role_token(session, caller, label=label, role=role)
-    show({"token": token, "label": label, "role": role}, as_json)
+        if operator:
+            role = "admin"
+            token = create_token(session, project_id=caller.project_id, label=label, operator=True)
+        else:
+            token = create_role_token(session, caller, label=label, role=role)
+    show({"token": token, "label": label, "role": role, "operator": operator}, as_json)
 
 
 @token_app.command("list")
@@ -64,7 +70,7 @@ def token_revoke(
     author: Author = None,
     as_json: JsonOutput = False,
 ) -> None:
-    """Revoke a token (a running server's cache may accept it up to 30 s more)."""
+    """Revoke a token; every running server refuses it at once."""
     with knowledge_session(data_dir, project, author) as (session, caller):
         row = _token_dict(revoke_token(session, caller, token_id))
     show(row, as_json)
@@ -75,6 +81,7 @@ def _token_dict(token: ApiToken) -> dict[str, Any]:
         "id": token.id,
         "label": token.label,
         "role": token.role,
+        "operator": token.is_operator,
         "created_at": token.created_at.isoformat(),
         "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
     }

@@ -12,6 +12,7 @@ import hmac
 
 from sqlalchemy.orm import Session
 
+from launchloop.closing.erasure import hashed_address
 from launchloop.closing.preferences import closing_settings
 from launchloop.errors import NotFound
 from launchloop.knowledge.models import AuthorOptOut, Project
@@ -51,8 +52,11 @@ def opt_out(session: Session, project_id: int, address: str) -> None:
 
 
 def opted_out(session: Session, project_id: int, address: str) -> bool:
-    """True when ``address`` asked not to be contacted."""
-    return session.get(AuthorOptOut, (project_id, address.strip().lower())) is not None
+    """True when ``address`` asked not to be contacted (also once erased: kept as a hash)."""
+    key = address.strip().lower()
+    if session.get(AuthorOptOut, (project_id, key)) is not None:
+        return True
+    return session.get(AuthorOptOut, (project_id, hashed_address(project_id, key))) is not None
 
 
 def _signature(session: Session, project_id: int, payload: str) -> str:

@@ -36,7 +36,10 @@ def hash_token(token: str) -> str:
 
 
 def create_project(session: Session, *, name: str, time_zone: str = "UTC") -> NewProject:
-    """Create a project with a public ingestion key, a first secret token and the default teams."""
+    """Create a project with a public ingestion key, a first secret token and the default teams.
+
+    The instance's very first token (``launchloop init``, a fresh demo) is an operator token.
+    """
     # teams and roles import this module (hash_token, create_token): import them when called.
     from launchloop.knowledge.teams import ensure_default_teams
 
@@ -47,17 +50,25 @@ def create_project(session: Session, *, name: str, time_zone: str = "UTC") -> Ne
         time_zone=time_zone,
         public_key=PUBLIC_PREFIX + secrets.token_urlsafe(24),
     )
+    first = session.scalar(select(ApiToken.id).limit(1)) is None
     session.add(project)
     session.flush()
-    token = create_token(session, project_id=project.id)
+    token = create_token(session, project_id=project.id, operator=first)
     ensure_default_teams(session, project.id)
     return NewProject(project.id, project.name, project.public_key, token)
 
 
-def create_token(session: Session, *, project_id: int, label: str = "default") -> str:
-    """Create a secret API token for a project and return it (it is stored hashed)."""
+def create_token(
+    session: Session, *, project_id: int, label: str = "default", operator: bool = False
+) -> str:
+    """Create a secret API token for a project and return it (it is stored hashed).
+
+    :param operator: an instance operator's token (may back up the whole instance).
+    """
     token = SECRET_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(project_id=project_id, label=label, token_hash=hash_token(token)))
+    row = ApiToken(project_id=project_id, label=label, token_hash=hash_token(token))
+    row.is_operator = operator
+    session.add(row)
     session.flush()
     return token
 
@@ -82,6 +93,19 @@ def project_for_token(session: Session, token: str) -> int:
     if project_id is None:
         raise Unauthorized("unknown or revoked API token")
     return project_id
+
+
+def is_operator_token(session: Session, token: str | None) -> bool:
+    """Whether ``token`` is an instance operator's token that has not been revoked."""
+    if not token:
+        return False
+    return bool(
+        session.scalar(
+            select(ApiToken.is_operator).where(
+                ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+            )
+        )
+    )
 
 
 def list_projects(session: Session) -> list[Project]:

@@ -1,8 +1,9 @@
-"""Who is calling: the project behind a public key or a secret token (cached for ingestion).
+"""Who is calling: the project behind a public key or a secret token.
 
-The cache keeps an answer :data:`_TTL` seconds. Revoking a token through this process (API or
-web app) empties it at once; another process serving the same database (scale-out web workers)
-keeps accepting a token it had already seen for at most :data:`_TTL` seconds after revocation.
+Public ingestion keys never change, so their answers are remembered :data:`_TTL` seconds (the
+hot ingestion path). Secret tokens can be revoked, so every request looks them up: one query
+on the unique index of their SHA-256 — a revocation is refused at once by every process that
+serves the database, however many there are.
 """
 
 from __future__ import annotations
@@ -16,45 +17,47 @@ from fastapi import Depends, Request
 
 from launchloop.errors import Unauthorized
 from launchloop.knowledge.database import Database
-from launchloop.knowledge.projects import project_for_public_key, project_for_token
+from launchloop.knowledge.projects import SECRET_PREFIX, project_for_public_key, project_for_token
 from launchloop.web.ratelimit import RateLimiter
 
 _TTL = 30.0
 
 
 class KeyRing:
-    """Resolves keys and tokens to project ids, remembering answers for a few seconds."""
+    """Resolves keys and tokens to project ids; remembers public keys only, for a few seconds."""
 
     def __init__(self, database: Database, limiter: RateLimiter | None = None) -> None:
         self.database = database
         self.limiter = limiter
-        self._known: dict[tuple[str, str], tuple[int, float]] = {}
+        self._public: dict[str, tuple[int, float]] = {}
 
     def public(self, key: str | None) -> int:
         """The project of a public ingestion key (or a secret token), within its rate limit."""
-        project_id = self._lookup("public", key)
-        if self.limiter is not None and key:
+        if not key:
+            raise Unauthorized("an API key is required")
+        project_id = self.secret(key) if key.startswith(SECRET_PREFIX) else self._public_key(key)
+        if self.limiter is not None:
             self.limiter.take(key)
         return project_id
 
     def secret(self, token: str | None) -> int:
-        """The project of a secret API token."""
-        return self._lookup("secret", token)
+        """The project of a secret API token, read from the database (revocation is immediate)."""
+        if not token:
+            raise Unauthorized("an API key is required")
+        with self.database.session() as session:
+            return project_for_token(session, token)
 
     def forget(self) -> None:
-        """Drop every remembered answer (after a token is revoked: its refusal is immediate)."""
-        self._known.clear()
+        """Drop every remembered answer."""
+        self._public.clear()
 
-    def _lookup(self, kind: str, key: str | None) -> int:
-        if not key:
-            raise Unauthorized("an API key is required")
-        hit = self._known.get((kind, key))
+    def _public_key(self, key: str) -> int:
+        hit = self._public.get(key)
         if hit and hit[1] > time.monotonic():
             return hit[0]
-        finder = project_for_public_key if kind == "public" else project_for_token
         with self.database.session() as session:
-            project_id = finder(session, key)
-        self._known[(kind, key)] = (project_id, time.monotonic() + _TTL)
+            project_id = project_for_public_key(session, key)
+        self._public[key] = (project_id, time.monotonic() + _TTL)
         return project_id
 
 

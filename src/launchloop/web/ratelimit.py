@@ -1,4 +1,8 @@
-"""Rate limits per public key: an in-memory token bucket for each key of the public endpoints."""
+"""Rate limits per public key: an in-memory token bucket for each key of the public endpoints.
+
+The buckets are per process (not shared): ``launchloop serve`` runs one process, so the limit
+holds; N processes behind a balancer would allow N times the rate (docs/configuration.md).
+"""
 
 from __future__ import annotations
 

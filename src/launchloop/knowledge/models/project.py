@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from launchloop.knowledge.models.base import Base, Timestamped
@@ -37,4 +37,6 @@ class ApiToken(Timestamped, Base):
     member_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), default=None
     )
+    #: An instance operator's token (issue 12): may back up the whole instance, every project.
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     project: Mapped[Project] = relationship(back_populates="tokens")

@@ -1,7 +1,7 @@
 """Secret API tokens over HTTP (admins): create, list, revoke.
 
-Revoking empties this process's key cache (``web/auth.py`` KeyRing), so the token is refused
-at once for ingestion and queries too.
+A revoked token is refused at once by every process: ``web/auth.py`` (KeyRing) looks secret
+tokens up on each request.
 """
 
 from __future__ import annotations
