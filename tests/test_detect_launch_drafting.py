@@ -12,9 +12,16 @@ from sqlalchemy.orm import Session
 from launchloop.analytics.kpis import Kpi
 from launchloop.analytics.launches import Launch
 from launchloop.detect.context import DetectionContext
-from launchloop.detect.drafting import draft_statement, group_signals, group_tag, lead_of
-from launchloop.detect.findings import DetectionWindow
+from launchloop.detect.drafting import (
+    draft_statement,
+    group_signals,
+    group_tag,
+    lead_of,
+    quotes_of,
+)
+from launchloop.detect.findings import DetectionWindow, distinct_quotes
 from launchloop.detect.launch_watch import find_launch_moves
+from launchloop.detect.wording import MAX_SENTENCE, headline
 from launchloop.knowledge.database import Database
 from launchloop.knowledge.models import Signal
 from launchloop.store.base import EventStore
@@ -92,8 +99,45 @@ def test_signals_about_the_same_step_or_page_are_one_draft() -> None:
     # The drop that other kinds corroborate leads, though the other one is more significant.
     assert lead_of(groups[0]) is drop
     assert draft_statement(groups[0]) == (
-        "37% went on at sign-up, against 62% before. Corroborated by 412 rage clicks on "
-        '/signup; 18 tickets about "button does nothing".'
+        "37% went on at sign-up, against 62% before; 412 rage clicks on /signup and "
+        '18 tickets about "button does nothing" point at the same step.'
     )
     assert group_tag(groups[0]) == "detect:step:signup_completed"
     assert group_tag(groups[1]) == "detect:page:/reports"
+
+
+def test_a_crowded_group_is_stated_in_one_short_sentence() -> None:
+    details = "; ".join(f"segment {n} carries {n}% of the loss" for n in range(30))
+    drop = signal(1, "funnel_drop",
+                  "Sign-up: 42% of browser Safari persons went from signup_started to "
+                  "signup_completed over 2026-11-11..2026-11-24, against 73% over the 14 days "
+                  f"before (p = 2.1e-06; exact); {details}", "step:signup_completed")  # fmt: skip
+    others = [
+        signal(n, kind, f"{n} things about the same step over 2026-11-11..2026-11-24 "
+               f"(shares; more); {details}", "step:signup_completed")
+        for n, kind in enumerate(("friction_hotspot", "theme_surge", "kpi_moved",
+                                  "kpi_off_target", "observation"), start=2)
+    ]  # fmt: skip
+    said = draft_statement([drop, *others])
+    # Corroborations in their order while they fit: friction, theme, KPI move (not 5 and 6).
+    assert said == (
+        "Sign-up: 42% of browser Safari persons went from signup_started to signup_completed, "
+        "against 73% over the 14 days before; 2 things about the same step, 3 things about the "
+        "same step and 4 things about the same step point at the same step."
+    )
+    assert len(said) <= MAX_SENTENCE
+    assert "(" not in said and "2026-11" not in said and said.count(";") == 1
+    endless = signal(9, "funnel_drop", "word " * 200, "step:x")
+    alone = draft_statement([endless])
+    assert len(alone) <= MAX_SENTENCE and alone.endswith("….")
+    assert headline('38 items (a new theme; 34% negative): "quote; with" words') == "38 items"
+
+
+def test_the_same_quote_is_cited_once() -> None:
+    surge = signal(1, "theme_surge", "surge", "theme:7")
+    surge.payload["quotes"] = ["Nothing happens", "The button  does nothing", "Nothing happens"]
+    drop = signal(2, "funnel_drop", "drop", "theme:7")
+    drop.payload["dropped_feedback"] = {"quotes": ["The button does nothing", "Too slow"]}
+    assert quotes_of([surge, drop]) == ["Nothing happens", "The button does nothing", "Too slow"]
+    texts = ["same words", None, "  same   words ", "", "other", "third", "fourth"]
+    assert distinct_quotes(texts) == ("same words", "other", "third")

@@ -14,6 +14,7 @@ from launchloop.config import Settings
 from launchloop.demo import seed_demo
 from launchloop.detect.findings import DetectionWindow, percent
 from launchloop.detect.run import run_detection
+from launchloop.detect.wording import MAX_SENTENCE
 from launchloop.knowledge.insights import change_insight_status
 from launchloop.knowledge.launches import create_kpi
 from launchloop.knowledge.models import FeedbackItem, Insight, Signal, Theme
@@ -77,13 +78,17 @@ def test_demo_safari_signup_problem_is_found_and_drafted(runtime: Runtime) -> No
         assert {spot.id, surge.id} <= _cited(draft) and draft.status == "draft"
         # Routed to the KPI's owner and to the team that observes friction hot spots.
         assert {team.name for team in draft.teams} >= {"marketing", "tech"}
-        # The figure, the comparison and the corroborating friction, in words.
+        # One sentence: the figure, the comparison and the corroborating friction and feedback.
         assert f"{percent(segment['rate'])} of browser Safari persons" in draft.statement
         assert f"against {percent(segment['rate_compared'])} over the 14 days" in draft.statement
-        assert f"Corroborated by {spot.payload['events']} rage clicks on /signup" in (
-            draft.statement
-        )
-        assert f"{surge.payload['items']} feedback items about" in draft.statement
+        assert f"; {spot.payload['events']} rage clicks on /signup and " in draft.statement
+        assert f" {surge.payload['items']} feedback items point at" in draft.statement
+        assert len(draft.statement) <= MAX_SENTENCE and draft.statement.count(". ") == 0
+        # The users' words are evidence records, each text once (the demo repeats some).
+        quotes = [e.quote for e in draft.evidence if e.kind == "feedback"]
+        assert "I click Create account and nothing happens" in quotes
+        assert len(quotes) == len(set(quotes))
+        assert len(surge.payload["quotes"]) == len(set(surge.payload["quotes"]))
         created = len(report.created)
     with runtime.database.session() as session:
         again = run_detection(session, runtime.store, caller, demo_window())

@@ -77,9 +77,30 @@ def found(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'class="insight-hit" data-insight="(\d+)"', html)]
 
 
-def test_the_insights_list_carries_the_search_form(client: TestClient, project: NewProject) -> None:
-    page = client.get(f"/app/{project.id}/insights").text
-    assert f'hx-get="/app/{project.id}/search"' in page and 'id="insight-hits"' in page
+def listed(html: str) -> list[int]:
+    """The insight ids of the insights list, in order."""
+    return [int(i) for i in re.findall(r'class="insight" data-insight="(\d+)"', html)]
+
+
+def test_the_insights_list_has_one_form_for_words_status_and_team(
+    client: TestClient, project: NewProject, knowledge: dict[str, int]
+) -> None:
+    url = f"/app/{project.id}/insights"
+    page = client.get(url).text
+    assert page.count('role="search"') == 1 and f'hx-get="{url}"' in page
+    assert {'name="q"', 'name="status"', 'name="team_id"'} <= set(re.findall(r'name="\w+"', page))
+    checkout, onboarding, other = knowledge["checkout"], knowledge["onboarding"], knowledge["other"]
+    assert listed(client.get(url, params={"status": "draft"}).text) == [other, onboarding]
+    words = client.get(url, params={"q": "abandoning"}).text
+    assert sorted(listed(words)) == sorted([checkout, onboarding])
+    assert listed(client.get(url, params={"q": "abandon", "status": "validated"}).text) == [
+        checkout
+    ]
+    assert listed(client.get(url, params={"team_id": str(knowledge["support"])}).text) == [checkout]
+    partial = client.get(url, params={"q": "blog"}, headers={"HX-Request": "true"})
+    assert listed(partial.text) == [other] and "<html" not in partial.text
+    refused = client.get(url, params={"q": "abandon", "status": "lost"})
+    assert refused.status_code == 422 and 'data-field="status"' in refused.text
 
 
 def test_search_finds_stemmed_words_and_applies_filters(

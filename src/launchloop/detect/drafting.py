@@ -1,12 +1,14 @@
 """Draft insights from detected signals: group what concerns the same thing, state it once.
 
 Signals that share a subject (a KPI, a funnel step, a page, a segment, a theme) form a group.
-The group's draft insight states the lead signal's figure and comparison (a funnel drop first,
-then a KPI move, a missed target, a theme surge, a friction hot spot), then the corroborating
-signals of the other kinds, and cites every signal as evidence (confidence then follows the
-kinds of evidence, ``knowledge/confidence.py``). A group whose subject already has an open
-insight (tag ``detect:<subject>``) adds its signals to it as evidence instead of a new draft;
-one whose draft was dismissed (retired without being validated) gets no new draft.
+The group's draft insight states, in one sentence, the lead signal's figure and comparison (a
+funnel drop first, then a KPI move, a missed target, a theme surge, a friction hot spot) and
+in a few words the corroborating signals of the other kinds (``wording.py``); it cites every
+signal as an evidence record, and the users' words the signals carry as feedback evidence,
+each quote once (confidence then follows the kinds of evidence, ``knowledge/confidence.py``).
+A group whose subject already has an open insight (tag ``detect:<subject>``) adds its signals
+to it as evidence instead of a new draft; one whose draft was dismissed (retired without being
+validated) gets no new draft.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from launchloop.detect.wording import headline, statement
 from launchloop.knowledge.evidence import add_evidence
-from launchloop.knowledge.insights import MAX_STATEMENT, create_insight, list_insights
+from launchloop.knowledge.insights import create_insight, list_insights
 from launchloop.knowledge.models import Insight, Signal
 from launchloop.knowledge.roles import Caller
 
@@ -37,10 +40,14 @@ CORROBORATION_ORDER: tuple[str, ...] = (
     "kpi_moved",
     "kpi_off_target",
 )
+#: Signals about a KPI's state, left untold when the lead is about the same KPI.
+KPI_STATE = ("kpi_moved", "kpi_off_target")
 TAG = "detected"
 #: Which subject names a group, most specific first.
 TAG_ORDER: tuple[str, ...] = ("step", "page", "theme", "kpi", "segment")
 OPEN = ("draft", "validated", "stale")
+#: Quotes an insight cites from its signals (the signals keep the rest).
+MAX_QUOTES = 5
 
 
 @dataclass
@@ -104,19 +111,18 @@ def lead_of(group: Sequence[Signal]) -> Signal:
 
 
 def draft_statement(group: Sequence[Signal]) -> str:
-    """The lead's figure and comparison, then the corroborating evidence of other kinds."""
+    """One sentence: the lead's figure and comparison, then the other kinds that corroborate it."""
     lead = lead_of(group)
     order = {kind: i for i, kind in enumerate(CORROBORATION_ORDER)}
     others = sorted(
         (s for s in group if s is not lead and s.kind != lead.kind),
         key=lambda s: (order.get(s.kind, len(order)), s.id or 0),
     )
-    # One signal of each kind is told (all of them are cited as evidence).
+    # One signal of each kind is told (all of them are cited as evidence), and not the state of
+    # the KPI the lead is about: its figure already says it.
     others = [s for i, s in enumerate(others) if s.kind not in {o.kind for o in others[:i]}]
-    statement = lead.text.rstrip(".") + "."
-    if others:
-        statement += " Corroborated by " + "; ".join(s.text.rstrip(".") for s in others) + "."
-    return statement[:MAX_STATEMENT]
+    others = [s for s in others if not _restates(s, lead)]
+    return statement(lead, others, group_tag(group).removeprefix("detect:"))
 
 
 def group_tag(group: Sequence[Signal]) -> str:
@@ -158,19 +164,43 @@ def draft_insights(session: Session, caller: Caller, signals: Sequence[Signal]) 
     return report
 
 
+def _restates(signal: Signal, lead: Signal) -> bool:
+    same_kpi = lead.kpi_id is not None and signal.kpi_id == lead.kpi_id
+    return signal.kind in KPI_STATE and same_kpi
+
+
 def _dismissed(insight: Insight) -> bool:
     """A draft retired without ever being validated: someone said it is not worth a look."""
     return insight.status == "retired" and insight.validated_at is None
 
 
 def _cite(session: Session, caller: Caller, insight: Insight, group: Sequence[Signal]) -> None:
+    """Cite each signal of ``group`` and each quote it carries, unless the insight already does."""
     cited = {e.signal_id for e in insight.evidence if e.signal_id is not None}
     for signal in group:
         if signal.id not in cited:
             add_evidence(
                 session, caller, insight.id, kind="signal", signal_id=signal.id,
-                note=f"{signal.kind}: detected", figure_label=signal.kind,
+                note=headline(signal.text), figure_label=signal.kind,
             )  # fmt: skip
+    quoted = {e.quote for e in insight.evidence if e.quote}
+    for quote in quotes_of(group):
+        if quote not in quoted:
+            add_evidence(session, caller, insight.id, kind="feedback", quote=quote,
+                         note="quoted by a detected signal")  # fmt: skip
+            quoted.add(quote)
+
+
+def quotes_of(group: Sequence[Signal]) -> list[str]:
+    """The users' words the signals carry (a theme's, the dropped persons'), each text once."""
+    found: list[str] = []
+    for signal in group:
+        payload = signal.payload or {}
+        dropped = payload.get("dropped_feedback")
+        found += payload.get("quotes") or []
+        found += (dropped.get("quotes") or []) if isinstance(dropped, dict) else []
+    unique = dict.fromkeys(" ".join(str(q).split()) for q in found)
+    return [q for q in unique if q][:MAX_QUOTES]
 
 
 def _context(group: Sequence[Signal]) -> str:

@@ -16,12 +16,11 @@ from sqlalchemy import select
 from launchloop.analytics.funnels import FunnelQuery, FunnelStep, dropped_persons
 from launchloop.analytics.kpis import Kpi
 from launchloop.detect.context import DetectionContext
-from launchloop.detect.findings import Finding
+from launchloop.detect.findings import Finding, distinct_quotes
 from launchloop.knowledge.models import FeedbackItem
 
 #: Persons read per drop (the rest are not matched against feedback).
 MAX_PERSONS = 10_000
-QUOTES = 3
 
 
 @dataclass(frozen=True)
@@ -84,5 +83,5 @@ def dropped_voices(context: DetectionContext, kpi: Kpi, step: int) -> DroppedVoi
         len({who for who, _ in matched}),
         tuple(str(i.id) for _, i in matched),
         tuple(themes),
-        tuple(i.text[:200] for _, i in matched if i.text)[:QUOTES],
+        distinct_quotes(i.text for _, i in matched),
     )

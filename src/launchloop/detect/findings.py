@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -12,6 +13,8 @@ from launchloop.errors import InvalidInput
 
 MAX_DAYS = 90
 MAX_BASELINE_DAYS = 365
+#: Users' words a finding quotes.
+QUOTES = 3
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,12 @@ def figure(value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def distinct_quotes(texts: Iterable[str | None]) -> tuple[str, ...]:
+    """The first :data:`QUOTES` distinct texts, 200 characters each: the same words once."""
+    unique = dict.fromkeys(" ".join(t.split())[:200] for t in texts if t and t.strip())
+    return tuple(unique)[:QUOTES]
 
 
 def span_text(span: DateRange) -> str:

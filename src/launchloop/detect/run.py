@@ -1,9 +1,10 @@
 """A detection run: every detector over the window, findings stored as signals once.
 
 A finding's fingerprint (kind, what it is about, the onset of its episode) goes into its
-signal's payload; a finding that continues a stored episode (``episodes.py``) is skipped, so
-running detection twice over the same period, or daily over a sliding window while a problem
-lasts, records it once.
+signal's payload and its indexed column; a finding that continues a stored episode
+(``episodes.py``) is skipped, so running detection twice over the same period, or daily over a
+sliding window while a problem lasts, records it once; two runs at the same moment store it
+once too (``storing.py``).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from launchloop.detect.drafting import DraftReport, draft_insights
 from launchloop.detect.episodes import SOURCE, episode_payload, extend, stored_episodes
 from launchloop.detect.findings import DetectionWindow, Finding
 from launchloop.detect.registry import DETECTORS, Detector
+from launchloop.detect.storing import store_once
 from launchloop.errors import InvalidInput, LaunchloopError
 from launchloop.knowledge.database import Database
 from launchloop.knowledge.models import Signal
 from launchloop.knowledge.project_time import project_day
 from launchloop.knowledge.roles import Caller, require_writer
-from launchloop.knowledge.signals import create_signal
 from launchloop.store.base import EventStore
 
 
@@ -91,6 +92,9 @@ def run_detection(
                 report.already_known += 1
                 continue
             signal = _store(session, caller, context, item, finding)
+            if signal is None:  # a run at the same moment stored it first
+                report.already_known += 1
+                continue
             episodes.add(finding, signal)
             report.created.append(signal)
     session.flush()
@@ -105,18 +109,20 @@ def _store(
     context: DetectionContext,
     item: Detector,
     finding: Finding,
-) -> Signal:
+) -> Signal | None:
+    """The finding's new signal; None when its episode is already stored."""
     payload = {
         **finding.payload,
         **episode_payload(finding, context.window.current),
         "detector": item.name,
         "subjects": list(finding.subjects),
     }
-    return create_signal(
+    return store_once(
         session,
         caller,
         kind=finding.kind,
         text=finding.text,
+        fingerprint=payload["fingerprint"],
         source=SOURCE,
         team_id=context.team_ids.get(finding.team or "", context.observer_ids.get(finding.kind)),
         kpi_id=context.kpi_ids.get(finding.kpi or ""),

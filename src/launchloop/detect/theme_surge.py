@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from launchloop.detect.context import DetectionContext
-from launchloop.detect.findings import DetectionWindow, Finding, percent, span_text
+from launchloop.detect.findings import (
+    QUOTES,
+    DetectionWindow,
+    Finding,
+    distinct_quotes,
+    percent,
+    span_text,
+)
 from launchloop.detect.friction_hotspot import step_pages
 from launchloop.detect.statistics import poisson_excess
 from launchloop.detect.step_words import matching_steps
@@ -30,7 +37,6 @@ MIN_ITEMS = 5
 MIN_RATIO = 2.0
 #: Items added to every baseline: a new theme's expectation is small, not zero.
 PRIOR_ITEMS = 0.5
-QUOTES = 3
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,7 @@ def theme_volumes(context: DetectionContext) -> list[ThemeVolume]:
         volumes.append(
             ThemeVolume(theme.id, theme.name, len(now), len(items) - len(now),
                         sum(r.sentiment == "negative" for r in now), tuple(pages),
-                        tuple(r.text[:200] for r in now if r.text)[:QUOTES],
+                        distinct_quotes(r.text for r in now),
                         tuple(str(r.id) for r in now), tuple(theme.words or ()))
         )  # fmt: skip
     return volumes

@@ -51,11 +51,13 @@ def draft_evidence(session: Session, insights: Sequence[Insight]) -> dict[int, l
     for insight in insights:
         if insight.status != "draft":
             continue
-        pieces = []
+        pieces, shown = [], set[str]()
         for piece in insight.evidence:
             signal = session.get(Signal, piece.signal_id) if piece.signal_id else None
             if signal is not None and signal.project_id == insight.project_id:
-                quotes = quotes_of(signal.payload or {})
+                # A quote two signals carry (a theme's, the dropped persons') is shown once.
+                quotes = tuple(q for q in quotes_of(signal.payload or {}) if q not in shown)
+                shown.update(quotes)
                 pieces.append(DraftEvidence(signal.id, signal.kind, signal.text, quotes))
         grouped[insight.id] = pieces
     return grouped

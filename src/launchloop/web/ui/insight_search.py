@@ -8,9 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from launchloop.errors import InvalidInput
-from launchloop.knowledge.insights import STATUSES
+from launchloop.knowledge.insights import STATUSES, list_insights
+from launchloop.knowledge.models import Insight
 from launchloop.knowledge.search import SearchFilters, SearchHit, search
 from launchloop.knowledge.teams import list_teams
 from launchloop.web.ui.rendering import render
@@ -45,6 +47,19 @@ def search_filters(form: InsightSearch) -> SearchFilters:
         since=_day(form.since, "since"),
         until=_day(form.until, "until"),
     )
+
+
+def find_insights(
+    session: Session, project_id: int, form: InsightSearch, *, limit: int = 200
+) -> list[Insight]:
+    """The insights list's one form: those matching the words, best first, or without words
+    the newest; both within the status, team and tag asked (InvalidInput names a bad field)."""
+    filters = search_filters(form)
+    if form.q.strip():
+        hits = search(session, project_id, form.q, filters=filters, limit=limit)
+        return [insight for hit in hits if (insight := session.get(Insight, hit.id))]
+    return list_insights(session, project_id, status=filters.status, team_id=filters.team_id,
+                         tag=filters.tag, limit=limit)  # fmt: skip
 
 
 def _day(raw: str, field: str) -> date | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -16,11 +16,11 @@ from launchloop.knowledge.insights import (
     TRANSITIONS,
     change_insight_status,
     get_insight,
-    list_insights,
 )
-from launchloop.knowledge.models import Evidence, Signal
+from launchloop.knowledge.models import Evidence, Insight, Signal
 from launchloop.knowledge.teams import list_teams
 from launchloop.web.ui.insight_drafts import draft_evidence
+from launchloop.web.ui.insight_search import InsightSearch, find_insights
 from launchloop.web.ui.rendering import flash, render
 from launchloop.web.ui.session import InProject, csrf_protected, database_of
 
@@ -30,14 +30,27 @@ STATUS_BUTTONS = {"validated": "validate", "stale": "mark_stale", "retired": "re
 
 
 @router.get("/app/{project_id}/insights", response_class=HTMLResponse)
-def insights_page(request: Request, access: InProject, status: str = "") -> HTMLResponse:
-    """The project's insights, newest first, optionally of one status."""
+def insights_page(
+    request: Request, access: InProject, form: Annotated[InsightSearch, Query()]
+) -> HTMLResponse:
+    """The project's insights, filtered by one form (words, status, team); HTMX asks for the
+    list alone."""
+    error: InvalidInput | None = None
+    insights: list[Insight] = []
     with database_of(request).session() as session:
-        insights = list_insights(session, access.project.id, status=status or None, limit=200)
+        try:
+            insights = find_insights(session, access.project.id, form)
+        except InvalidInput as refused:
+            error = refused
         rows = [(i, [team.name for team in i.teams]) for i in insights]
         drafts = draft_evidence(session, insights)
-    context = {"rows": rows, "status": status, "statuses": STATUSES, "drafts": drafts}
-    return render(request, "insights.html", context)
+        teams = [(team.id, team.name) for team in list_teams(session, access.project.id)]
+    context = {"rows": rows, "form": form, "statuses": STATUSES, "teams": teams,
+               "drafts": drafts, "error": error}  # fmt: skip
+    partial = request.headers.get("hx-request") == "true"
+    if partial and request.headers.get("hx-history-restore-request") != "true":
+        return render(request, "_insight_list.html", context)
+    return render(request, "insights.html", context, status=422 if error else 200)
 
 
 @router.get("/app/{project_id}/insights/{insight_id}", response_class=HTMLResponse)
