@@ -23,7 +23,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import random
 import shutil
 import signal
 import socket
@@ -35,7 +34,6 @@ import time
 from collections import Counter
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -43,7 +41,9 @@ import httpx
 import orjson
 import psutil
 from ingest_report import section  # benchmarks/ is on sys.path when run
+from rawhttp import FAILURES, Connection
 from report import write_section
+from sample_events import BATCH, EventSource
 
 from launchloop.config import load_settings
 from launchloop.ingest.decode import decode_body
@@ -51,67 +51,6 @@ from launchloop.ingest.formats.native import read_native
 from launchloop.ingest.pipeline import prepare
 from launchloop.ingest.writer import GroupWriter
 from launchloop.store.duckdb import DuckDBStore
-
-BATCH = 100
-_PAGES = ("/", "/pricing", "/signup", "/docs/getting-started", "/app/projects", "/app/settings")
-_EVENTS = ("$pageview", "$pageview", "$autocapture", "$pageleave", "feature_used", "signed_up")
-_SOURCES = (("newsletter", "email"), ("google", "cpc"), ("twitter", "social"), ("", ""))
-_BROWSERS = (("Chrome", "Desktop"), ("Safari", "Mobile"), ("Firefox", "Desktop"))
-
-
-# -- realistic events ------------------------------------------------------------------------
-
-
-class EventSource:
-    """Native batches of ~300-byte events: page views and clicks with URLs, UTM, browser, session.
-
-    A share of ``$identify`` events (with ``$anon_distinct_id`` and ``$set``) makes the writer
-    merge persons as real traffic does. Every event gets a fresh uuid, so nothing is deduplicated.
-    """
-
-    def __init__(
-        self, seed: int, key: str, *, users: int = 50_000, identify: float = 0.002
-    ) -> None:
-        self.rng = random.Random(seed)
-        self.key, self.users, self.identify, self.seed = key, users, identify, seed
-        self.counter = 0
-        self.fragments = [self._properties() for _ in range(2_000)]
-
-    def _properties(self) -> str:
-        rng = self.rng
-        source, medium = rng.choice(_SOURCES)
-        query = f"?utm_source={source}&utm_medium={medium}&utm_campaign=launch-{rng.randint(1, 9)}"
-        browser, device = rng.choice(_BROWSERS)
-        props = {
-            "$current_url": f"https://app.example.com{rng.choice(_PAGES)}{query if source else ''}",
-            "$referrer": rng.choice(("https://www.google.com/", "$direct", "https://t.co/")),
-            "$browser": browser,
-            "$device_type": device,
-            "$session_id": f"0190{rng.getrandbits(64):016x}",
-        }
-        return json.dumps(props, separators=(",", ":"))
-
-    def _event(self, now: str) -> str:
-        rng = self.rng
-        self.counter += 1
-        uuid = f"{self.seed:08x}-0000-4000-8000-{self.counter:012x}"
-        user = f"user-{rng.randrange(self.users)}"
-        if rng.random() < self.identify:
-            props = f'{{"$anon_distinct_id":"anon-{rng.randrange(10**9)}","$set":{{"plan":"pro"}}}}'
-            name = "$identify"
-        else:
-            props, name = rng.choice(self.fragments), rng.choice(_EVENTS)
-        return (
-            f'{{"event":"{name}","distinct_id":"{user}","timestamp":"{now}",'
-            f'"uuid":"{uuid}","properties":{props}}}'
-        )
-
-    def body(self) -> bytes:
-        """One native request body of ``BATCH`` events timestamped now."""
-        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        events = ",".join(self._event(now) for _ in range(BATCH))
-        return f'{{"api_key":"{self.key}","events":[{events}]}}'.encode()
-
 
 # -- in process ------------------------------------------------------------------------------
 
@@ -175,50 +114,13 @@ class ClientResult:
     cpu_seconds: float = 0.0
 
 
-class _Connection:
-    """One keep-alive HTTP/1.1 connection: a lean client, so the clients' CPU stays small.
-
-    httpx costs ~0.5 ms of client CPU per request: on this 2-core machine that is CPU taken
-    from the server being measured. Raw requests over asyncio streams cost ~10x less.
-    """
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
-        """Send one POST and read its answer: status, lower-cased headers, body."""
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
-        head = (
-            f"POST {path} HTTP/1.1\r\nhost: {self.host}\r\ncontent-type: application/json\r\n"
-            f"content-length: {len(body)}\r\n\r\n"
-        )
-        self.writer.write(head.encode() + body)
-        status_line, *lines = (await self.reader.readuntil(b"\r\n\r\n")).decode().split("\r\n")
-        headers = {}
-        for line in lines:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        answer = await self.reader.readexactly(int(headers.get("content-length", "0")))
-        return int(status_line.split()[1]), headers, answer
-
-    def close(self) -> None:
-        """Drop the connection (the next post opens a new one)."""
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
-async def _post(conn: _Connection, body: bytes, out: ClientResult) -> None:
+async def _post(conn: Connection, body: bytes, out: ClientResult) -> None:
     """POST one batch as an SDK does: a 503 is retried after its Retry-After."""
     while True:
         start = time.perf_counter()
         try:
-            status, headers, answer = await conn.post("/api/v1/events", body)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            status, headers, answer = await conn.request("POST", "/api/v1/events", body)
+        except FAILURES:
             conn.close()
             out.statuses[0] += 1  # "0": no answer (connection reset); retried as SDKs do
             await asyncio.sleep(0.1)
@@ -235,7 +137,7 @@ async def _post(conn: _Connection, body: bytes, out: ClientResult) -> None:
 
 async def _client_loop(url: str, source: EventSource, quota: list[int], out: ClientResult) -> None:
     host, port = url.removeprefix("http://").split(":")
-    conn = _Connection(host, int(port))
+    conn = Connection(host, int(port))
     try:
         while quota[0] > 0:
             quota[0] -= 1

@@ -1,54 +1,91 @@
-"""Mixed load against `launchloop serve`: ingestion from 50 clients, queries, KPIs, feedback.
+"""Mixed load against `launchloop serve`: ingestion from 50 clients, dashboards, queries, feedback.
 
-Run: ``.venv/bin/python -m benchmarks.load --duration 600`` (default 10 minutes). The script
-starts its own server on a fresh data dir on 127.0.0.1, and writes a ``## Load`` section
-into docs/benchmarks.md. Every request goes to loopback; the count is bounded by the duration.
+Run: ``.venv/bin/python -m benchmarks.load`` (10 minutes at 20,000 events/s offered; see
+``--help``). The script starts its own server on a fresh data dir on 127.0.0.1 and writes a
+``## Load`` section into docs/benchmarks.md.
+
+- Ingestion: ``--clients`` simulated apps in ``--processes`` client processes (raw HTTP/1.1
+  keep-alive connections, benchmarks/rawhttp.py), each sending 100-event batches on a fixed
+  schedule so that together they offer ``--rate`` events/s; a 503 is retried after Retry-After,
+  as the SDKs do.
+- Dashboards: people signed in to the web app reload the launch dashboard (the page, with its
+  KPIs, funnel, retention, web and friction panels, as a browser fetches it).
+- Queries: API clients run trends, a funnel and the KPI list straight on the events (uncached).
+- Feedback: support tickets posted in small batches.
+
+Issue 12's target: 0 errors other than deliberate 503s, memory flat, p99 of dashboard queries
+under 1 s while ingesting 20,000 events/s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
+import orjson
+import psutil
 
+from benchmarks.rawhttp import FAILURES, Connection
 from benchmarks.report import machine, write_section
+from benchmarks.sample_events import BATCH, EventSource
 from launchloop.config import load_settings
 from launchloop.knowledge.database import Database
 from launchloop.knowledge.projects import NewProject, create_project
+from launchloop.knowledge.users import add_user_to_project, create_user
 
-CLIENTS = 50
-BATCH = 100
 READERS = 4
+DASHBOARD_VIEWERS = 2
 FEEDBACK_WRITERS = 2
+EMAIL, PASSWORD = "load@example.com", "load-test-password"
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+KPIS = (
+    {"name": "Visitors", "kind": "unique", "events": ["$pageview"], "owner_team": "marketing"},
+    {
+        "name": "Sign-up conversion",
+        "kind": "funnel_conversion",
+        "events": ["$pageview", "signed_up"],
+        "owner_team": "product",
+        "target": 0.2,
+    },
+    {"name": "Feature use", "kind": "count", "events": ["feature_used"], "owner_team": "product"},
+)
 
 
+@dataclass
 class Tally:
-    """Latencies per request kind, status counts, events sent, RSS samples."""
+    """Latencies per request kind, status counts, events acknowledged, RSS samples."""
 
-    def __init__(self) -> None:
-        self.latencies: dict[str, list[float]] = defaultdict(list)
-        self.statuses: Counter[tuple[str, int]] = Counter()
-        self.events = 0
-        self.rss: list[tuple[float, float]] = []
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+    events: int = 0
+    rss: list[tuple[float, float]] = field(default_factory=list)
 
     def record(self, kind: str, started: float, status: int) -> None:
-        """Note one answered (or failed, status 0) request."""
+        """Note one answered (or failed: status 0) request."""
         self.latencies[kind].append(time.perf_counter() - started)
         self.statuses[(kind, status)] += 1
+
+    def merge(self, other: Tally) -> None:
+        """Add another process's tally to this one."""
+        for kind, values in other.latencies.items():
+            self.latencies[kind].extend(values)
+        self.statuses.update(other.statuses)
+        self.events += other.events
 
 
 def free_port() -> int:
@@ -58,27 +95,75 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def make_project(data_dir: Path) -> NewProject:
-    """A migrated data dir with one project."""
+def prepare_data_dir(data_dir: Path) -> NewProject:
+    """A migrated data dir with one project and an admin who can sign in."""
     settings = load_settings(data_dir=data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.resolved_database_url)
     database.migrate()
     with database.session() as session:
         made = create_project(session, name="Load")
+        user = create_user(session, email=EMAIL, password=PASSWORD)
+        add_user_to_project(session, user, made.id, role="admin")
     database.dispose()
     return made
 
 
-def rss_mib(pid: int) -> float:
-    """Resident memory of ``pid`` in MiB (from /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+# -- ingestion, in client processes ----------------------------------------------------------
 
 
-async def call(client: httpx.AsyncClient, tally: Tally, kind: str, **request: Any) -> None:
+async def _ingest_connection(
+    port: int, source: EventSource, interval: float, first: float, until: float, tally: Tally
+) -> None:
+    """One simulated app: a batch every ``interval`` seconds on one keep-alive connection."""
+    conn, due = Connection("127.0.0.1", port), first
+    while due < until:
+        await asyncio.sleep(max(0.0, due - time.time()))
+        due += interval
+        body = source.body()
+        while True:
+            started = time.perf_counter()
+            try:
+                status, headers, answer = await conn.request("POST", "/api/v1/events", body)
+            except FAILURES:
+                conn.close()
+                tally.record("ingest", started, 0)
+                await asyncio.sleep(0.1)
+                continue
+            tally.record("ingest", started, status)
+            if status != 503:
+                break
+            await asyncio.sleep(float(headers.get("retry-after", "1")))
+        if status == 200:
+            tally.events += orjson.loads(answer)["accepted"]
+    conn.close()
+
+
+def ingest_process(args: tuple[int, str, int, int, float, float, float]) -> Tally:
+    """A client process: ``clients`` connections, each offering ``per_client`` events/s."""
+    port, key, seed, clients, per_client, start, until = args
+    tally = Tally()
+    sources = [EventSource(seed * 1000 + n, key) for n in range(clients)]
+    interval = BATCH / per_client
+
+    async def run() -> None:
+        await asyncio.gather(
+            *(
+                _ingest_connection(
+                    port, source, interval, start + n * interval / clients, until, tally
+                )
+                for n, source in enumerate(sources)
+            )
+        )
+
+    asyncio.run(run())
+    return tally
+
+
+# -- dashboards, queries and feedback, in the main process -----------------------------------
+
+
+async def timed(client: httpx.AsyncClient, tally: Tally, kind: str, **request: Any) -> None:
     """One request, timed and tallied (transport errors count as status 0)."""
     started = time.perf_counter()
     try:
@@ -88,75 +173,83 @@ async def call(client: httpx.AsyncClient, tally: Tally, kind: str, **request: An
         tally.record(kind, started, 0)
 
 
-async def ingest_client(client: httpx.AsyncClient, tally: Tally, key: str, until: float) -> None:
-    """One simulated app: batches of events for a few users, back to back."""
-    users = [f"user-{uuid.uuid4().hex[:8]}" for _ in range(20)]
-    number = 0
+async def sign_in(client: httpx.AsyncClient) -> None:
+    """Sign in through the form, as a browser does (the session cookie stays in ``client``)."""
+    page = (await client.get("/sign-in")).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token, "the sign-in page has no CSRF token"
+    form = {"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)}
+    answer = await client.post("/sign-in", data=form)
+    assert answer.status_code == 303, f"sign-in failed: {answer.status_code}"
+
+
+async def dashboard_viewer(
+    client: httpx.AsyncClient, tally: Tally, project: int, until: float
+) -> None:
+    """Someone of the taskforce reloading the launch dashboard."""
     while time.monotonic() < until:
-        now = datetime.now(UTC)
-        events = [
-            {
-                "event": ("pageview", "signup", "purchase")[i % 3],
-                "distinct_id": users[(number + i) % len(users)],
-                "uuid": str(uuid.uuid4()),
-                "timestamp": (now - timedelta(seconds=i)).isoformat(),
-                "properties": {"plan": ("free", "pro")[i % 2], "n": number},
-            }
-            for i in range(BATCH)
-        ]
-        body = {"api_key": key, "events": events}
-        await call(client, tally, "ingest", method="POST", url="/api/v1/events", json=body)
-        tally.events += BATCH
-        number += 1
+        await timed(client, tally, "dashboard page", method="GET", url=f"/app/{project}/dashboard")
+        await asyncio.sleep(0.5)
 
 
 async def reader(client: httpx.AsyncClient, tally: Tally, until: float) -> None:
-    """A dashboard: trends, funnel and KPI list in turn."""
+    """An API client running trends, a funnel and the KPI list straight on the events."""
     today = date.today()
     span = {"date_from": str(today - timedelta(days=7)), "date_to": str(today)}
-    funnel = {**span, "steps": [{"event": "pageview"}, {"event": "purchase"}]}
+    funnel = {**span, "steps": [{"event": "$pageview"}, {"event": "signed_up"}]}
+    trends = {**span, "event": "$pageview", "breakdown": {"key": "$browser"}}
     while time.monotonic() < until:
-        trends = {**span, "event": "pageview", "breakdown": {"key": "plan"}}
-        await call(client, tally, "trends", method="POST", url="/api/v1/query/trends", json=trends)
-        await call(client, tally, "funnel", method="POST", url="/api/v1/query/funnel", json=funnel)
-        await call(client, tally, "kpis", method="GET", url="/api/v1/kpis")
+        await timed(client, tally, "trends", method="POST", url="/api/v1/query/trends", json=trends)
+        await timed(client, tally, "funnel", method="POST", url="/api/v1/query/funnel", json=funnel)
+        await timed(client, tally, "kpis", method="GET", url="/api/v1/kpis")
 
 
 async def feedback_writer(client: httpx.AsyncClient, tally: Tally, until: float) -> None:
     """Support tickets posted one small batch at a time."""
+    number = 0
     while time.monotonic() < until:
+        number += 1
         rows = [
-            {"kind": "support_ticket", "text": f"Export fails on {uuid.uuid4().hex[:6]}"}
-            for _ in range(5)
+            {"kind": "support_ticket", "text": f"Export fails on report {number}-{n}"}
+            for n in range(5)
         ]
-        await call(client, tally, "feedback", method="POST", url="/api/v1/feedback", json=rows)
+        await timed(client, tally, "feedback", method="POST", url="/api/v1/feedback", json=rows)
         await asyncio.sleep(0.2)
 
 
 async def sample_rss(pid: int, tally: Tally, start: float, until: float) -> None:
     """Server RSS every 5 s."""
+    process = psutil.Process(pid)
     while time.monotonic() < until:
-        tally.rss.append((time.monotonic() - start, rss_mib(pid)))
+        tally.rss.append((time.monotonic() - start, process.memory_info().rss / 2**20))
         await asyncio.sleep(5)
 
 
-async def drive(url: str, project: NewProject, pid: int, duration: float) -> Tally:
-    """All the simulated clients at once, for ``duration`` seconds."""
+async def drive_readers(url: str, project: NewProject, pid: int, duration: float) -> Tally:
+    """Dashboards, queries, feedback and the RSS probe, for ``duration`` seconds."""
     tally = Tally()
     start = time.monotonic()
     until = start + duration
     auth = {"Authorization": f"Bearer {project.secret_token}"}
-    limits = httpx.Limits(max_connections=CLIENTS + READERS + FEEDBACK_WRITERS + 4)
     async with (
-        httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as public,
-        httpx.AsyncClient(base_url=url, timeout=60, headers=auth, limits=limits) as secret,
+        httpx.AsyncClient(base_url=url, timeout=60, headers=auth) as api,
+        httpx.AsyncClient(base_url=url, timeout=60) as browser,
     ):
-        tasks = [ingest_client(public, tally, project.public_key, until) for _ in range(CLIENTS)]
-        tasks += [reader(secret, tally, until) for _ in range(READERS)]
-        tasks += [feedback_writer(secret, tally, until) for _ in range(FEEDBACK_WRITERS)]
+        for kpi in KPIS:
+            made = await api.post("/api/v1/kpis", json=kpi)
+            assert made.status_code in (200, 201), made.text
+        await sign_in(browser)
+        tasks = [
+            dashboard_viewer(browser, tally, project.id, until) for _ in range(DASHBOARD_VIEWERS)
+        ]
+        tasks += [reader(api, tally, until) for _ in range(READERS)]
+        tasks += [feedback_writer(api, tally, until) for _ in range(FEEDBACK_WRITERS)]
         tasks.append(sample_rss(pid, tally, start, until))
         await asyncio.gather(*tasks)
     return tally
+
+
+# -- the run ---------------------------------------------------------------------------------
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -166,7 +259,7 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "launchloop", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(data_dir / "server.log").open("wb"),
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -179,22 +272,60 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not come up")
 
 
-def report(tally: Tally, duration: float) -> str:
+def run(options: argparse.Namespace, data_dir: Path) -> Tally:
+    """Start the server, drive every kind of client at once, merge their tallies."""
+    project = prepare_data_dir(data_dir)
+    port = free_port()
+    server = start_server(data_dir, port)
+    start = time.time() + 2
+    until = start + options.duration
+    per_process = options.clients // options.processes
+    per_client = options.rate / (per_process * options.processes)
+    jobs = [
+        (port, project.public_key, n + 1, per_process, per_client, start, until)
+        for n in range(options.processes)
+    ]
+    try:
+        with multiprocessing.get_context("spawn").Pool(options.processes) as pool:
+            ingesting = pool.map_async(ingest_process, jobs)
+            time.sleep(max(0.0, start - time.time()))
+            url = f"http://127.0.0.1:{port}"
+            tally = asyncio.run(drive_readers(url, project, server.pid, options.duration))
+            for part in ingesting.get():
+                tally.merge(part)
+    finally:
+        server.terminate()
+        server.wait(timeout=120)
+    return tally
+
+
+def _percentiles(values: list[float]) -> tuple[float, float, float]:
+    p50, p95, p99 = np.percentile(np.array(values) * 1000, [50, 95, 99])
+    return float(p50), float(p95), float(p99)
+
+
+def report(tally: Tally, options: argparse.Namespace) -> str:
     """The ``## Load`` section: throughput, latency percentiles, statuses, RSS over time."""
+    duration = options.duration
     lines = [
         "## Load",
         "",
-        f"`.venv/bin/python -m benchmarks.load --duration {duration:g}` — {machine('duckdb')}.",
-        f"{CLIENTS} ingestion clients (batches of {BATCH}), {READERS} dashboard readers "
-        f"(trends, funnel, KPIs), {FEEDBACK_WRITERS} feedback writers, {duration:g} s.",
+        'Written by `benchmarks/load.py` (issue 12, "Load and faults"): '
+        f"`.venv/bin/python -m benchmarks.load --duration {duration:g} --rate {options.rate:g}`.",
+        f"- machine: {machine('duckdb')}; the clients run on the same 2 cores as the server",
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"- {options.clients} ingestion clients in {options.processes} processes (batches of "
+        f"{BATCH}, {options.rate:,.0f} events/s offered), {DASHBOARD_VIEWERS} people reloading "
+        f"the launch dashboard, {READERS} API clients running trends, a funnel and the KPI list "
+        f"on the raw events, {FEEDBACK_WRITERS} feedback writers; {duration:g} s.",
         "",
-        f"Events sent: {tally.events:,} ({tally.events / duration:,.0f} events/s offered).",
+        f"Events acknowledged: {tally.events:,} ({tally.events / duration:,.0f} events/s).",
         "",
         "| kind | requests | req/s | p50 ms | p95 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for kind, values in sorted(tally.latencies.items()):
-        p50, p95, p99 = np.percentile(np.array(values) * 1000, [50, 95, 99])
+        p50, p95, p99 = _percentiles(values)
         lines.append(
             f"| {kind} | {len(values):,} | {len(values) / duration:,.1f} "
             f"| {p50:,.0f} | {p95:,.0f} | {p99:,.0f} |"
@@ -205,28 +336,45 @@ def report(tally: Tally, duration: float) -> str:
     rss = ", ".join(
         f"{at:.0f}s {mib:.0f}" for at, mib in tally.rss[:: max(len(tally.rss) // 12, 1)]
     )
-    lines += ["", f"Server RSS (MiB) over time: {rss}.", ""]
+    lines += ["", f"Server RSS (MiB) over time: {rss}.", "", *verdict(tally, options), ""]
     return "\n".join(lines)
+
+
+def verdict(tally: Tally, options: argparse.Namespace) -> list[str]:
+    """Each target of issue 12 and whether this run met it."""
+    errors = sum(n for (_, status), n in tally.statuses.items() if status == 0 or status >= 500)
+    errors -= sum(n for (_, status), n in tally.statuses.items() if status == 503)
+    dashboard = tally.latencies.get("dashboard page", [])
+    p99 = _percentiles(dashboard)[2] if dashboard else float("nan")
+    rate = tally.events / options.duration
+    half = [mib for at, mib in tally.rss if at >= options.duration / 2]
+    growth = (max(half) - min(half)) if half else float("nan")
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    return [
+        f"- errors other than 503: {errors} (target 0: {met(errors == 0)})",
+        f"- ingestion sustained: {rate:,.0f} events/s (target 20,000: {met(rate >= 19_000)})",
+        f"- dashboard p99: {p99:,.0f} ms (target < 1,000 ms: {met(p99 < 1000)})",
+        f"- server RSS over the second half: {min(half, default=0):,.0f} -> "
+        f"{max(half, default=0):,.0f} MiB, {growth:,.0f} MiB of spread "
+        f"(target flat, within 10%: {met(bool(half) and growth <= 0.1 * max(half))})",
+    ]
 
 
 def main() -> None:
     """Parse the options, run the load, print and record the report."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=600.0, help="seconds (default 600)")
+    parser.add_argument("--rate", type=float, default=20_000, help="events/s offered in all")
+    parser.add_argument("--clients", type=int, default=50, help="simulated apps")
+    parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--no-write", action="store_true", help="print only")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ll-load-") as folder:
-        data_dir = Path(folder) / "data"
-        project = make_project(data_dir)
-        port = free_port()
-        server = start_server(data_dir, port)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            tally = asyncio.run(drive(url, project, server.pid, options.duration))
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
-    text = report(tally, options.duration)
+        tally = run(options, Path(folder) / "data")
+    text = report(tally, options)
     print(text)
     if not options.no_write:
         write_section(DOC, text)
