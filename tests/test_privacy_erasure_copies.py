@@ -44,6 +44,13 @@ def _where(needle: str, database_file: Path) -> set[str]:
     return {t for t, v in _texts(database_file) if needle.lower() in v.lower()}
 
 
+def _vectors(database_file: Path, project_id: int) -> int:
+    """How many stored embeddings the project has (they are derived from its texts)."""
+    with sqlite3.connect(database_file) as con:
+        query = "SELECT count(*) FROM item_vectors WHERE project_id = ?"
+        return int(con.execute(query, (project_id,)).fetchone()[0])
+
+
 def _seed(server: Server) -> None:
     """Alice (anon-1, then alice, email property) writes feedback that reaches every table."""
     events = [_event("$pageview", "anon-1"),
@@ -92,6 +99,11 @@ def test_erasure_leaves_her_address_and_words_nowhere(server: Server, delete_tex
     assert "author_messages" in _where(encoded, knowledge)  # her unsubscribe link
     assert {"evidence", "feedback_items", "signals"} <= _where(MARK, knowledge)
 
+    with server.api() as api:  # "similar items" stores vectors of the texts that quote her
+        similar = api.post("/api/v1/similar", json={"text": "PDF export", "by": "meaning"})
+        assert similar.status_code == 200, similar.text
+    assert _vectors(knowledge, server.project.id) > 0
+
     with server.api() as api:
         answer = api.delete("/api/v1/persons/alice", params={"delete_feedback_text": delete_text})
         assert answer.status_code == 200, answer.text
@@ -101,6 +113,7 @@ def test_erasure_leaves_her_address_and_words_nowhere(server: Server, delete_tex
     assert counts["author_messages"] == 1 and counts["author_opt_outs"] == 1
     assert _where(EMAIL, knowledge) == set()
     assert _where(encoded, knowledge) == set()
+    assert _vectors(knowledge, server.project.id) == 0  # derived from her words: rebuilt later
     if delete_text:
         assert _where(MARK, knowledge) == set()
     else:  # kept on purpose, without its author: copies of it may stay too

@@ -7,14 +7,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from launchloop.closing.erasure import forget_addresses
 from launchloop.closing.reach import EMAIL
 from launchloop.errors import InvalidInput, NotFound
 from launchloop.knowledge.audit import id_digest, record_act
-from launchloop.knowledge.models import Evidence, FeedbackItem, Insight, Signal, Theme
+from launchloop.knowledge.models import Evidence, FeedbackItem, Insight, ItemVector, Signal, Theme
 from launchloop.knowledge.roles import Caller, require_role
 from launchloop.store.base import EventStore
 
@@ -159,6 +159,9 @@ def _redact_copies(
     for signal in session.scalars(select(Signal).where(Signal.project_id == project_id)):
         changed += _set(signal, "text", scrub(signal.text))
         changed += _set(signal, "payload", scrub(signal.payload))
+    # Embeddings of the scrubbed texts are derived from them: drop the project's, they are
+    # rebuilt from the scrubbed texts on the next "similar items" call.
+    session.execute(delete(ItemVector).where(ItemVector.project_id == project_id))
     session.flush()
     return changed
 

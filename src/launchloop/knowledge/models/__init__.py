@@ -15,6 +15,7 @@ from launchloop.knowledge.models.experiment import Experiment, ExperimentAnalysi
 from launchloop.knowledge.models.feedback import FeedbackItem, Theme
 from launchloop.knowledge.models.history import Change
 from launchloop.knowledge.models.insight import Evidence, Insight, InsightTag, insight_teams
+from launchloop.knowledge.models.item_vector import ItemVector
 from launchloop.knowledge.models.launch import Kpi, Launch
 from launchloop.knowledge.models.learning import Learning
 from launchloop.knowledge.models.project import ApiToken, Project
@@ -44,6 +45,7 @@ __all__ = [
     "InboxVisit",
     "Insight",
     "InsightTag",
+    "ItemVector",
     "Kpi",
     "Launch",
     "Learning",

@@ -22,8 +22,6 @@ from launchloop.knowledge.models import Project, User
 from launchloop.knowledge.roles import Caller
 from launchloop.knowledge.users import Membership, caller_for_user, memberships
 
-#: Environment variable that sets the cookie-signing secret (several workers must share it).
-SECRET_ENV = "LAUNCHLOOP_SESSION_SECRET"
 SESSION_DAYS = 14
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -33,9 +31,9 @@ class SignInRequired(LaunchloopError):
 
 
 def session_secret(settings: Settings) -> str:
-    """The secret that signs session cookies: the env variable, else one kept in the data dir."""
-    if os.environ.get(SECRET_ENV):
-        return os.environ[SECRET_ENV]
+    """The cookie-signing secret: the ``session_secret`` setting, else one kept in the data dir."""
+    if configured := settings.session_secret.get_secret_value():
+        return configured
     path = Path(settings.data_dir) / "session_secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
