@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -89,6 +89,20 @@ class Settings(BaseSettings):
     )
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Address of the web app, for links in notices."
+    )
+    paying_property: str = Field(
+        "plan",
+        description="Person property that tells who pays, for the feedback irritants: a value "
+        "not in `free_plan_values` means paying.",
+    )
+    free_plan_values: list[str] = Field(
+        default_factory=lambda: ["", "free", "none", "trial"],
+        description="Values of `paying_property` that mean not paying (compared lower-case).",
+    )
+    session_secret: SecretStr = Field(
+        SecretStr(""),
+        description="Signs the web app's session cookies; the same on every web worker "
+        "(default: one generated once into <data_dir>/session_secret).",
     )
 
     @classmethod
