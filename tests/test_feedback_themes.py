@@ -113,6 +113,26 @@ def test_new_items_join_existing_themes_and_ids_and_names_stay(db: tuple[Databas
     assert again.reclustered and reclustered == after  # same ids, the person's name kept
 
 
+def test_new_french_items_join_the_english_themes_they_match(db: tuple[Database, int]) -> None:
+    database, project_id = db
+    seeded = _seed(database, project_id)
+    with database.session() as session:
+        refresh_themes(session, project_id=project_id, count=3)
+    new = _add(
+        database,
+        project_id,
+        [
+            {"kind": "in_app", "text": "Mon mot de passe est toujours refusé"},
+            {"kind": "in_app", "text": "Un export Excel serait utile"},
+        ],
+    )
+    with database.session() as session:
+        report = refresh_themes(session, project_id=project_id)
+    assert (report.assigned, report.reclustered) == (2, False)
+    assert _theme_of(database, [new[0]]) == _theme_of(database, seeded["login"])
+    assert _theme_of(database, [new[1]]) == _theme_of(database, seeded["export"])
+
+
 def test_merge_then_split_gives_back_the_problems(db: tuple[Database, int]) -> None:
     database, project_id = db
     seeded = _seed(database, project_id)

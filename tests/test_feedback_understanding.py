@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 from sklearn.metrics import silhouette_score
 
-from launchloop.feedback.clustering import cluster, match_clusters, silhouette
-from launchloop.feedback.embeddings import E5Embedder, HashedTfidfEmbedder
+from launchloop.feedback.clustering import borrowed_english, cluster, match_clusters, silhouette
+from launchloop.feedback.embeddings import (
+    E5Embedder,
+    HashedTfidfEmbedder,
+    JointEmbedder,
+    MiniLMEmbedder,
+    english_only_dims,
+)
 from launchloop.feedback.language import detect_language
 from launchloop.feedback.naming import theme_words, words_of
 from launchloop.feedback.sentiment import nps, nps_category, raw_score, sentiment_of
@@ -168,3 +174,43 @@ def test_without_a_count_english_and_french_still_group_by_problem(
     for start in range(0, 12, 4):
         assert len(set(labels[start : start + 4].tolist())) == 1, labels
     assert labels[0] != labels[8]
+
+
+def test_minilm_groups_english_paraphrases_offline() -> None:
+    vectors = MiniLMEmbedder().embed(
+        ["I cannot log in to my account", "Login fails with my password", "Add an Excel export"]
+    )
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_non_english_rows_borrow_the_english_part_of_their_two_closest_english_rows() -> None:
+    # Columns 0-1: the multilingual part; column 2: the English-only part.
+    vectors = np.array(
+        [[1.0, 0.0, 0.2], [0.9, 0.1, 0.4], [0.0, 1.0, 0.9], [1.0, 0.05, -5.0]], dtype=np.float32
+    )
+    languages = ["en", "en", "en", "fr"]
+    borrowed = borrowed_english(vectors, languages, english_dims=1)
+    # The French row's 2 closest English rows by columns 0-1 are rows 0 and 1: it takes the
+    # direction of the mean of their (one-dimensional) English parts, +1, at the length its own
+    # English part had (5), then the row is rescaled to unit length.
+    expected = np.array([1.0, 0.05, 5.0]) / np.linalg.norm([1.0, 0.05, 5.0])
+    assert np.allclose(borrowed[3], expected, atol=1e-6)
+    assert np.allclose(borrowed[:3], vectors[:3] / np.linalg.norm(vectors[:3], axis=1)[:, None])
+    assert borrowed_english(vectors, ["en"] * 4, 1) is vectors
+
+
+def test_joint_vectors_keep_french_and_english_items_about_one_problem_together() -> None:
+    texts = [text for group in PROBLEMS.values() for text in group]
+    joint = JointEmbedder(E5Embedder(), MiniLMEmbedder())
+    assert joint.name == "e5-small-q4+minilm-l6-int8" and joint.dim == 768
+    languages = [detect_language(t) for t in texts]
+    dims = english_only_dims(joint.name)
+    vectors = joint.embed(texts)
+    for labels in (
+        cluster(vectors, count=3, languages=languages, english_dims=dims),
+        cluster(vectors, languages=languages, english_dims=dims),
+    ):
+        assert [len(set(labels[i : i + 4].tolist())) for i in range(0, 12, 4)] == [1, 1, 1]
+        assert len(set(labels.tolist())) == 3, labels

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 import typer
@@ -17,8 +17,9 @@ from launchloop.cli.events import resolve_project
 from launchloop.cli.options import DataDir, JsonOutput, ProjectOption
 from launchloop.config import load_settings
 from launchloop.errors import InvalidInput
+from launchloop.feedback.behaviour import PayingRule
 from launchloop.feedback.importers import PRESETS, ImportReport, import_feedback
-from launchloop.feedback.irritants import Irritant, parse_period, rank_irritants
+from launchloop.feedback.irritants import Irritant, parse_period, project_funnel, rank_irritants
 from launchloop.feedback.items import add_items
 from launchloop.feedback.themes import merge_themes, refresh_themes, rename_theme, split_theme
 from launchloop.runtime import open_runtime
@@ -137,53 +138,52 @@ def themes_command(
     period: Annotated[str, typer.Option(help="Window: 24h, 7d, 4w ...")] = "7d",
     recluster: Annotated[bool, typer.Option(help="Regroup every item from scratch.")] = False,
     count: Annotated[int | None, typer.Option(help="Number of themes (with regrouping).")] = None,
+    funnel: Annotated[
+        str | None,
+        typer.Option(help="Funnel KPI whose drops are counted (default: the first by name)."),
+    ] = None,
     project: ProjectOption = None,
     data_dir: DataDir = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Update the themes with new items, then rank them as irritants over the period."""
     span = parse_period(period)
-    runtime = open_runtime(load_settings(data_dir=data_dir))
+    settings = load_settings(data_dir=data_dir)
+    runtime = open_runtime(settings)
     try:
         project_id = resolve_project(runtime, project)
         with runtime.database.session() as session:
             refresh_themes(session, project_id=project_id, recluster=recluster, count=count)
         with runtime.database.session() as session:
             ranked = rank_irritants(
-                session, project_id=project_id, period=span, store=runtime.store
+                session,
+                project_id=project_id,
+                period=span,
+                store=runtime.store,
+                funnel=project_funnel(session, project_id, funnel),
+                paying=PayingRule.of(settings.paying_property, settings.free_plan_values),
             )
     finally:
         runtime.close()
     if as_json:
-        typer.echo(orjson.dumps([_irritant_json(i) for i in ranked]).decode())
+        typer.echo(orjson.dumps([i.as_dict() for i in ranked]).decode())
         return
     _print_irritants(ranked, period)
-
-
-def _irritant_json(irritant: Irritant) -> dict[str, Any]:
-    return {
-        "id": irritant.theme_id,
-        "name": irritant.name,
-        "words": irritant.words,
-        "quotes": irritant.quotes,
-        "volume": irritant.volume,
-        "previous_volume": irritant.previous_volume,
-        "trend": irritant.trend,
-        "share_negative": irritant.share_negative,
-        "persons": irritant.persons,
-        "pages": irritant.pages,
-    }
 
 
 def _print_irritants(ranked: list[Irritant], period: str) -> None:
     if not ranked:
         console.print(f"No themed feedback in the last {period}.")
         return
-    table = Table("id", "theme", "items", "trend", "negative", "persons", "quote")
+    table = Table(
+        "id", "theme", "items", "trend", "negative", "persons", "active", "paying", "dropped",
+        "pages", "quote",
+    )  # fmt: skip
     for irritant in ranked:
         trend = f"x{irritant.trend:g}" if irritant.trend is not None else "new"
         share = irritant.share_negative or 0.0
         quote = irritant.quotes[0]["text"][:80] if irritant.quotes else ""
+        worst = irritant.worst_drop
         table.add_row(
             str(irritant.theme_id),
             escape(irritant.name),
@@ -191,9 +191,17 @@ def _print_irritants(ranked: list[Irritant], period: str) -> None:
             trend,
             f"{share:.0%}",
             str(irritant.persons),
+            _count(irritant.active),
+            _count(irritant.paying),
+            escape(f"{worst.persons} after {worst.name}") if worst else "",
+            escape(", ".join(irritant.mentioned_pages or irritant.pages)),
             escape(quote),
         )
     console.print(table)
+
+
+def _count(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
 @feedback_app.command("rename")

@@ -1,29 +1,45 @@
 """Irritants: themes ranked by volume over a period, with trend, negativity and persons affected.
 
-"Submit button gives no feedback — 18 items this period (x3), 74% negative, 12 persons." The
-persons are distinct people, not distinct authors: two distinct ids merged by identify/alias
-in the event store count once. Funnel-step links come with the detectors (issue 6, later).
+"Submit button gives no feedback — 18 items this period (x3), 74% negative, 12 persons, 9 of
+them active and 4 paying; 9 dropped at step 'validation'; pages /form." The persons are distinct
+people, not distinct authors: two distinct ids merged by identify/alias in the event store
+count once. With an event store, each irritant also says how many of its persons were active
+and pay, where they dropped in a funnel, and which known pages its items mention
+(:mod:`launchloop.feedback.behaviour`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from launchloop.errors import InvalidInput
+from launchloop.errors import InvalidInput, NotFound
+from launchloop.feedback.behaviour import (
+    FunnelLink,
+    PayingRule,
+    Person,
+    StepDrop,
+    active_persons,
+    funnel_dropouts,
+    known_paths,
+    mentioned_paths,
+    resolve_persons,
+)
 from launchloop.feedback.themes import list_themes
+from launchloop.knowledge.launches import catalog_of
 from launchloop.knowledge.models import FeedbackItem, utcnow
 from launchloop.store.base import EventStore
 
 _PERIOD = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 MAX_PERIOD_DAYS = 3660
+FUNNEL_KIND = "funnel_conversion"
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,14 @@ class Irritant:
     negative: int
     persons: int
     pages: list[str] = field(default_factory=list)
+    #: Persons with an event in the period, and those who pay (None without an event store).
+    active: int | None = None
+    paying: int | None = None
+    #: The funnel the drops are read from, and the persons who dropped after each step.
+    funnel: str | None = None
+    drops: list[StepDrop] = field(default_factory=list)
+    #: Known pages (seen in the events of the period) that the items name.
+    mentioned_pages: list[str] = field(default_factory=list)
 
     @property
     def trend(self) -> float | None:
@@ -49,6 +73,32 @@ class Irritant:
     def share_negative(self) -> float | None:
         """The share of this period's items that are negative (None without items)."""
         return round(self.negative / self.volume, 4) if self.volume else None
+
+    @property
+    def worst_drop(self) -> StepDrop | None:
+        """The funnel step after which most of the persons dropped (None when none did)."""
+        worst = max(self.drops, key=lambda drop: drop.persons, default=None)
+        return worst if worst is not None and worst.persons else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready figures (the API's and the CLI's answer)."""
+        return {
+            "id": self.theme_id,
+            "name": self.name,
+            "words": self.words,
+            "quotes": self.quotes,
+            "volume": self.volume,
+            "previous_volume": self.previous_volume,
+            "trend": self.trend,
+            "share_negative": self.share_negative,
+            "persons": self.persons,
+            "active": self.active,
+            "paying": self.paying,
+            "pages": self.pages,
+            "mentioned_pages": self.mentioned_pages,
+            "funnel": self.funnel,
+            "drops": [asdict(drop) for drop in self.drops],
+        }
 
 
 def parse_period(text: str) -> timedelta:
@@ -62,6 +112,30 @@ def parse_period(text: str) -> timedelta:
     return period
 
 
+def project_funnel(session: Session, project_id: int, name: str | None = None) -> FunnelLink | None:
+    """The funnel KPI called ``name`` (:class:`NotFound` if none), else the project's first
+    funnel KPI by name, else None: the funnel whose drops the irritants count."""
+    funnels = [kpi for kpi in catalog_of(session, project_id).kpis if kpi.kind == FUNNEL_KIND]
+    if name is None:
+        return FunnelLink.of_kpi(funnels[0]) if funnels else None
+    for kpi in funnels:
+        if kpi.name == name:
+            return FunnelLink.of_kpi(kpi)
+    raise NotFound(f"no funnel KPI named {name!r} in this project")
+
+
+@dataclass(frozen=True)
+class _Behaviour:
+    """What the event store says about the period: persons, active ones, pages, the funnel."""
+
+    persons: dict[str, Person]
+    active: set[str] | None = None
+    paths: list[str] = field(default_factory=list)
+    funnel: str | None = None
+    dropouts: list[tuple[StepDrop, frozenset[str]]] = field(default_factory=list)
+    paying: PayingRule = field(default_factory=PayingRule)
+
+
 def rank_irritants(
     session: Session,
     *,
@@ -69,11 +143,15 @@ def rank_irritants(
     period: timedelta,
     now: datetime | None = None,
     store: EventStore | None = None,
+    funnel: FunnelLink | None = None,
+    paying: PayingRule | None = None,
 ) -> list[Irritant]:
     """Themes with items in the period, by volume, then share negative, then id.
 
-    :param store: the event store that resolves authors to persons; without it each distinct
-        author counts as one person.
+    :param store: the event store that resolves authors to persons and tells who was active,
+        pays and dropped; without it each distinct author counts as one person.
+    :param funnel: the funnel whose drops are counted per theme (with ``store``).
+    :param paying: who counts as paying (default: person property ``plan`` not free).
     """
     end = now or utcnow()
     start, previous_start = end - period, end - 2 * period
@@ -84,6 +162,8 @@ def rank_irritants(
             FeedbackItem.sentiment,
             FeedbackItem.author,
             FeedbackItem.page,
+            FeedbackItem.feature,
+            FeedbackItem.text,
         ).where(
             FeedbackItem.project_id == project_id,
             FeedbackItem.theme_id.is_not(None),
@@ -91,8 +171,10 @@ def rank_irritants(
             FeedbackItem.observed_at < end,
         )
     ).all()
+    current = [row for row in rows if _aware(row.observed_at) >= start]
+    seen = _behaviour(current, project_id, store, start, end, funnel, paying or PayingRule())
     ranked = [
-        _irritant(theme, [r for r in rows if r.theme_id == theme.id], start, project_id, store)
+        _irritant(theme, [r for r in rows if r.theme_id == theme.id], start, seen)
         for theme in list_themes(session, project_id)
     ]
     ranked = [irritant for irritant in ranked if irritant.volume]
@@ -100,12 +182,34 @@ def rank_irritants(
     return ranked
 
 
-def _irritant(
-    theme: Any, rows: Sequence[Any], start: datetime, project_id: int, store: EventStore | None
-) -> Irritant:
+def _behaviour(
+    current: Sequence[Any],
+    project_id: int,
+    store: EventStore | None,
+    start: datetime,
+    end: datetime,
+    funnel: FunnelLink | None,
+    paying: PayingRule,
+) -> _Behaviour:
+    persons = resolve_persons([r.author for r in current if r.author], project_id, store)
+    if store is None:
+        return _Behaviour(persons, paying=paying)
+    unique = {person.key: person for person in persons.values()}.values()
+    active = active_persons(store, project_id, unique, start, end)
+    paths = known_paths(store, project_id, start, end)
+    if funnel is None:
+        return _Behaviour(persons, active, paths, paying=paying)
+    dropouts = funnel_dropouts(store, project_id, funnel, start, end)
+    return _Behaviour(persons, active, paths, funnel.name, dropouts, paying)
+
+
+def _irritant(theme: Any, rows: Sequence[Any], start: datetime, seen: _Behaviour) -> Irritant:
     current = [row for row in rows if _aware(row.observed_at) >= start]
-    authors = {row.author for row in current if row.author}
+    persons = {seen.persons[r.author].key: seen.persons[r.author] for r in current if r.author}
+    keys = set(persons)
     pages = sorted({row.page for row in current if row.page})
+    fields = [value for row in current for value in (row.page, row.feature) if value]
+    known = seen.active is not None  # an event store answered
     return Irritant(
         theme_id=theme.id,
         name=theme.name,
@@ -114,22 +218,16 @@ def _irritant(
         volume=len(current),
         previous_volume=len(rows) - len(current),
         negative=sum(row.sentiment == "negative" for row in current),
-        persons=count_persons(authors, project_id, store),
+        persons=len(keys),
         pages=pages,
+        active=len(keys & seen.active) if seen.active is not None else None,
+        paying=sum(seen.paying.pays(p.properties) for p in persons.values()) if known else None,
+        funnel=seen.funnel,
+        drops=[replace(drop, persons=len(keys & ids)) for drop, ids in seen.dropouts],
+        mentioned_pages=mentioned_paths([row.text for row in current], fields, seen.paths),
     )
 
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def count_persons(authors: set[str], project_id: int, store: EventStore | None) -> int:
-    """How many distinct persons wrote: authors merged into one person count once."""
-    if store is None:
-        return len(authors)
-    persons = set()
-    for author in authors:
-        person = store.person(project_id, author)
-        persons.add(str(person["person_id"]) if person else f"author:{author}")
-    return len(persons)

@@ -19,13 +19,20 @@ from sqlalchemy.orm import Session
 from launchloop.errors import InvalidInput, NotFound
 from launchloop.feedback.clustering import (
     admission_threshold,
+    borrowed_english,
     centroid,
     cluster,
     match_clusters,
     nearest_theme,
     representatives,
 )
-from launchloop.feedback.embeddings import Embedder, default_embedder, from_blob, to_blob
+from launchloop.feedback.embeddings import (
+    Embedder,
+    english_only_dims,
+    from_blob,
+    theme_embedder,
+    to_blob,
+)
 from launchloop.feedback.naming import theme_name, theme_words
 from launchloop.knowledge.models import FeedbackItem, Theme
 
@@ -67,7 +74,7 @@ def refresh_themes(
     count: int | None = None,
 ) -> RefreshReport:
     """Embed new items, then recluster (first time, or asked) or assign them to themes."""
-    model = embedder or default_embedder()
+    model = embedder or theme_embedder()
     query = select(FeedbackItem).where(FeedbackItem.project_id == project_id)
     # An NPS or CSAT answer without a comment has a score but nothing to group by meaning.
     items = [item for item in session.scalars(query.order_by(FeedbackItem.id)) if item.text]
@@ -105,7 +112,7 @@ def _recluster(
     themes: list[Theme],
     count: int | None,
 ) -> None:
-    labels = cluster(_vectors(items), count=count, languages=[i.language for i in items])
+    labels = _labels(items, count)
     groups = [
         [item for item, label in zip(items, labels, strict=True) if label == k]
         for k in range(int(labels.max()) + 1 if len(labels) else 0)
@@ -125,6 +132,16 @@ def _recluster(
     session.flush()
 
 
+def _labels(items: Sequence[FeedbackItem], count: int | None) -> np.ndarray:
+    """Cluster the items' vectors (all from one embedder) with their languages."""
+    return cluster(
+        _vectors(items),
+        count=count,
+        languages=[item.language for item in items],
+        english_dims=english_only_dims(items[0].embedder or ""),
+    )
+
+
 def _new_theme(session: Session, project_id: int) -> Theme:
     theme = Theme(project_id=project_id, name="", words=[], quotes=[])
     session.add(theme)
@@ -139,15 +156,28 @@ def _assign(items: Sequence[FeedbackItem], themes: Sequence[Theme]) -> int:
         return 0
     centroids = np.vstack([from_blob(t.centroid) for t in usable if t.centroid is not None])
     thresholds = np.array([theme.min_similarity for theme in usable])
+    waiting = [item for item in items if item.theme_id is None and item.embedding is not None]
     joined = 0
-    for item in items:
-        if item.theme_id is not None or item.embedding is None:
-            continue
-        best = nearest_theme(from_blob(item.embedding), centroids, thresholds)
+    for item, vector in zip(waiting, _waiting_vectors(items, waiting), strict=True):
+        best = nearest_theme(vector, centroids, thresholds)
         if best is not None:
             item.theme_id = usable[best].id
             joined += 1
     return joined
+
+
+def _waiting_vectors(items: Sequence[FeedbackItem], waiting: list[FeedbackItem]) -> np.ndarray:
+    """The waiting items' vectors, a non-English one with the English-only part borrowed from
+    the closest English items (as when clustering)."""
+    if not waiting:
+        return np.zeros((0, 0), dtype=np.float32)
+    dims = english_only_dims(waiting[0].embedder or "")
+    english = [i for i in items if i.theme_id is not None and i.language == "en" and i.embedding]
+    if not dims or not english:
+        return _vectors(waiting)
+    group = [*waiting, *english]
+    borrowed = borrowed_english(_vectors(group), [item.language for item in group], dims)
+    return borrowed[: len(waiting)]
 
 
 def describe(session: Session, project_id: int, embedder_name: str) -> None:
@@ -211,7 +241,7 @@ def split_theme(session: Session, *, project_id: int, theme_id: int, parts: int 
         raise InvalidInput("parts", f"cannot split {len(group)} items in {parts} themes")
     if any(item.embedding is None for item in group):
         raise InvalidInput("theme", "refresh the themes first: some items have no vector yet")
-    labels = cluster(_vectors(group), count=parts, languages=[i.language for i in group])
+    labels = _labels(group, parts)
     by_size = sorted(range(int(labels.max()) + 1), key=lambda k: -int((labels == k).sum()))
     result = [theme]
     for k in by_size[1:]:

@@ -18,7 +18,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from launchloop.errors import InvalidInput, TooLarge, Unauthorized
-from launchloop.feedback.irritants import Irritant, parse_period, rank_irritants
+from launchloop.feedback.behaviour import PayingRule
+from launchloop.feedback.irritants import parse_period, project_funnel, rank_irritants
 from launchloop.feedback.items import KINDS, PUBLIC_KINDS, add_items
 from launchloop.feedback.themes import (
     merge_themes,
@@ -56,6 +57,14 @@ class FeedbackPublic(Public):
     theme_id: int | None
 
 
+class StepDropPublic(BaseModel):
+    """How many of a theme's persons reached a funnel step but not the next one."""
+
+    step: int
+    name: str
+    persons: int
+
+
 class ThemePublic(Public):
     """A theme, with its figures over the period asked for."""
 
@@ -70,6 +79,13 @@ class ThemePublic(Public):
     share_negative: float | None = None
     persons: int = 0
     pages: list[str] = Field(default_factory=list)
+    active: int | None = Field(None, description="Persons with an event in the period.")
+    paying: int | None = Field(None, description="Persons who pay (setting paying_property).")
+    mentioned_pages: list[str] = Field(
+        default_factory=list, description="Pages of the events that the items name."
+    )
+    funnel: str | None = Field(None, description="The funnel KPI the drops are read from.")
+    drops: list[StepDropPublic] = Field(default_factory=list)
 
 
 class Rename(BaseModel):
@@ -169,36 +185,28 @@ def get_feedback(
 
 @router.get("/themes", response_model=list[ThemePublic], summary="Themes and irritants")
 def get_themes(
-    request: Request, project_id: SecretProject, period: str = "7d"
+    request: Request,
+    project_id: SecretProject,
+    period: str = "7d",
+    funnel: str | None = Query(None, description="Funnel KPI (default: the first by name)."),
 ) -> list[dict[str, Any]]:
-    """Themes with items in the period, ranked as irritants (volume, trend, negativity)."""
+    """Themes with items in the period, ranked as irritants (volume, trend, negativity), with
+    their persons active and paying, where they dropped in a funnel and the pages named."""
     span = parse_period(period)
+    runtime = request.app.state.runtime
+    settings = runtime.settings
     with transaction(request) as session:
         ranked = rank_irritants(
             session,
             project_id=project_id,
             period=span,
-            store=request.app.state.runtime.store,
+            store=runtime.store,
+            funnel=project_funnel(session, project_id, funnel),
+            paying=PayingRule.of(settings.paying_property, settings.free_plan_values),
         )
         query = select(Theme.id, Theme.size).where(Theme.project_id == project_id)
         sizes = {theme_id: size for theme_id, size in session.execute(query)}
-    return [_theme_answer(irritant, sizes.get(irritant.theme_id, 0)) for irritant in ranked]
-
-
-def _theme_answer(irritant: Irritant, size: int) -> dict[str, Any]:
-    return {
-        "id": irritant.theme_id,
-        "name": irritant.name,
-        "words": irritant.words,
-        "quotes": irritant.quotes,
-        "size": size,
-        "volume": irritant.volume,
-        "previous_volume": irritant.previous_volume,
-        "trend": irritant.trend,
-        "share_negative": irritant.share_negative,
-        "persons": irritant.persons,
-        "pages": irritant.pages,
-    }
+    return [irritant.as_dict() | {"size": sizes.get(irritant.theme_id, 0)} for irritant in ranked]
 
 
 @router.post("/themes/refresh", summary="Embed new items and update the themes")

@@ -30,6 +30,7 @@ from launchloop.web.ui import (
     rituals,
     signals,
     similar_items,
+    themes,
 )
 from launchloop.web.ui.i18n import translator
 from launchloop.web.ui.rendering import STATIC_DIR, page_language, render
@@ -54,6 +55,7 @@ ROUTERS = (
     loop_settings.router,
     closing.router,
     closing_public.router,
+    themes.router,
 )
 #: Paths whose errors are pages for people, not JSON for programs.
 UI_PREFIXES = ("/app", "/sign-in", "/sign-out", "/language")

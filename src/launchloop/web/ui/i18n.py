@@ -10,6 +10,7 @@ from collections.abc import Callable
 from launchloop.knowledge.models.user import LANGUAGES
 from launchloop.web.ui import i18n_closing as closing_messages
 from launchloop.web.ui import i18n_experiments as experiment_messages
+from launchloop.web.ui import i18n_feedback as feedback_messages
 from launchloop.web.ui import i18n_loop as loop_messages
 
 #: Every message of the interface, by key, in English; FRENCH has the same keys.
@@ -179,6 +180,7 @@ ENGLISH: dict[str, str] = {
     **experiment_messages.ENGLISH,
     **loop_messages.ENGLISH,
     **closing_messages.ENGLISH,
+    **feedback_messages.ENGLISH,
 }
 
 FRENCH: dict[str, str] = {
@@ -349,6 +351,7 @@ FRENCH: dict[str, str] = {
     **experiment_messages.FRENCH,
     **loop_messages.FRENCH,
     **closing_messages.FRENCH,
+    **feedback_messages.FRENCH,
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": ENGLISH, "fr": FRENCH}
