@@ -8,9 +8,12 @@ Run: ``.venv/bin/python benchmarks/dashboard.py [--events 10000000] [--out docs/
    4-step funnel's conversion, day-7 retention).
 2. Starts ``launchloop serve`` on a free loopback port, signs in through the form, and times
    ``GET /app/1/dashboard`` over the 8 weeks with the funnel steps: the first request of the
-   process (cold), ``--repeat`` requests of the same range again (served by the one-minute
-   cache), and ``--repeat`` requests over other ranges (each a cache miss: the queries run).
-   Then each query of an uncached page alone, in-process, to show where the time goes.
+   process (cold: its queries run), ``--repeat`` requests of the same range again (the cache),
+   and ``--repeat`` requests over other ranges (each a cache miss: the queries run). Then it
+   sends a few events through the capture API and requests the first range every half second
+   until they show: these requests are served from the cache while the server's background
+   refresh recomputes it (``web/ui/dashboard_refresh.py``); the time until they show is the
+   page's freshness. Then each query of an uncached page alone, in-process.
 3. Prints a table and writes the ``## Dashboard`` section of ``--out``.
 
 Issue 5: the dashboard "loads in under 300 ms with 10 million events (cache the heavy queries)".
@@ -51,12 +54,14 @@ INTRO = (
     "the funnel, the retention heatmap, channels, friction) served by `launchloop serve` over "
     "`benchmarks/analytics_data.py` events in the DuckDB store, timed from the client on "
     "loopback (HTML fully received). Issue 5: under 300 ms at 10 million events, the heavy "
-    "queries cached (one minute per project, query and range)."
+    "queries cached (per project, query and range; refreshed in the background a minute after "
+    "they ran when new events arrived, the previous answer served meanwhile)."
 )
+NEW_SIGNUPS = 5
 
 
-def prepare(folder: Path, events: int, persons: int) -> None:
-    """A data dir with the events, a project (id 1), an admin and the KPIs."""
+def prepare(folder: Path, events: int, persons: int) -> str:
+    """A data dir with the events, a project (id 1), an admin and the KPIs; its public key."""
     from launchloop.config import load_settings
     from launchloop.knowledge.database import Database
     from launchloop.knowledge.launches import create_kpi
@@ -80,6 +85,7 @@ def prepare(folder: Path, events: int, persons: int) -> None:
     pq.write_table(generate(events, persons), parquet)
     load_store(settings.resolved_events_url, parquet, persons)
     parquet.unlink()
+    return project.public_key
 
 
 def free_port() -> int:
@@ -119,8 +125,9 @@ def signed_in(base: str) -> httpx.Client:
     return client
 
 
-def dashboard_ms(client: httpx.Client, end_shift: int) -> float:
-    """Milliseconds to receive the dashboard over the data's weeks, ending ``end_shift`` early."""
+def dashboard(client: httpx.Client, end_shift: int) -> tuple[float, str]:
+    """Milliseconds to receive the dashboard over the data's weeks (ending ``end_shift`` days
+    early) and the Sign-ups KPI's value shown."""
     end = START + timedelta(days=DAYS - 1 - end_shift)
     params = {
         "date_from": START.isoformat(),
@@ -131,21 +138,56 @@ def dashboard_ms(client: httpx.Client, end_shift: int) -> float:
     answer = client.get("/app/1/dashboard", params=params)
     elapsed = 1000 * (time.perf_counter() - began)
     assert answer.status_code == 200 and 'data-kpi="Activation"' in answer.text, answer.text[:500]
-    return elapsed
+    value = re.search(r'data-kpi="Sign-ups".*?<p class="value">(.*?)</p>', answer.text, re.S)
+    assert value, "no Sign-ups value on the page"
+    return elapsed, value.group(1)
 
 
-def measure(client: httpx.Client, repeat: int) -> dict[str, list[float]]:
-    """Cold (first request), cached (same range again) and uncached (other ranges) times.
+def dashboard_ms(client: httpx.Client, end_shift: int) -> float:
+    """Milliseconds to receive the dashboard (see :func:`dashboard`)."""
+    return dashboard(client, end_shift)[0]
 
-    The cached requests follow the first one at once: the cache keeps answers one minute.
-    """
+
+def send_signups(client: httpx.Client, public_key: str) -> None:
+    """A few new sign-ups inside the dashboard's range, through the capture API."""
+    day = datetime(START.year, START.month, START.day, 12, tzinfo=UTC) + timedelta(days=10)
+    events = [
+        {"event": "signed_up", "distinct_id": f"new-{i}", "timestamp": day.isoformat()}
+        for i in range(NEW_SIGNUPS)
+    ]
+    answer = client.post("/api/v1/events", json={"api_key": public_key, "events": events})
+    assert answer.status_code == 200 and answer.json()["accepted"] == NEW_SIGNUPS, answer.text
+
+
+def while_refreshing(client: httpx.Client, public_key: str) -> tuple[list[float], float]:
+    """Request times until new events show (served from the cache meanwhile), and how long
+    they took to show (seconds)."""
+    _, before = dashboard(client, 0)
+    send_signups(client, public_key)
+    sent, times = time.monotonic(), []
+    while time.monotonic() - sent < 600:
+        elapsed, value = dashboard(client, 0)
+        if value != before:
+            return times, time.monotonic() - sent
+        times.append(elapsed)
+        time.sleep(0.5)
+    raise SystemExit("the new events did not show within 10 minutes")
+
+
+def measure(client: httpx.Client, repeat: int, public_key: str) -> dict[str, list[float]]:
+    """Cold (first request), cached (same range again), uncached (other ranges), and the
+    requests served while the cache refreshes after new events (with the time they took to
+    show, in seconds, under ``freshness``)."""
     cold = [dashboard_ms(client, 0)]
     cached = [dashboard_ms(client, 0) for _ in range(repeat)]
     uncached = [dashboard_ms(client, shift) for shift in range(1, repeat + 1)]
+    refreshing, freshness = while_refreshing(client, public_key)
     return {
         "first request (cold process)": cold,
         "same range again (cache)": cached,
         "new range (queries run)": uncached,
+        "while the cache refreshes after new events": refreshing,
+        "freshness": [freshness],
     }
 
 
@@ -192,6 +234,8 @@ def table(times: dict[str, list[float]]) -> list[str]:
     """The Markdown table of the timings."""
     lines = ["| request | runs | median ms | max ms |", "| --- | ---: | ---: | ---: |"]
     for name, values in times.items():
+        if name == "freshness":
+            continue
         lines.append(
             f"| {name} | {len(values)} | {statistics.median(values):.0f} | {max(values):.0f} |"
         )
@@ -210,10 +254,12 @@ def section(
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     cached = statistics.median(times["same range again (cache)"])
     fresh = statistics.median(times["new range (queries run)"])
+    refreshing = max(times["while the cache refreshes after new events"], default=0.0)
     verdict = f"- at {events:,} events: {cached:.0f} ms from the cache, "
+    verdict += f"at most {refreshing:.0f} ms while it refreshes, "
     verdict += f"{fresh:.0f} ms when the queries run"
     if events >= TARGET_EVENTS:
-        met = "met" if cached < TARGET_MS else "NOT met"
+        met = "met" if max(cached, refreshing) < TARGET_MS else "NOT met"
         verdict += f"; target < {TARGET_MS} ms at {TARGET_EVENTS:,}: {met} from the cache"
         verdict += ", met without it" if fresh < TARGET_MS else ", not without it"
     else:
@@ -230,6 +276,9 @@ def section(
         *table(times),
         "",
         verdict,
+        f"- {NEW_SIGNUPS} new sign-ups sent through the capture API showed on the page after "
+        f"{times['freshness'][0]:.0f} s (documented freshness: about a minute plus the time the "
+        "queries take)",
         "",
         *parts_table(parts),
         *(["", notes.strip()] if notes.strip() else []),
@@ -250,19 +299,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ll-dashboard-") as tmp:
         folder = Path(tmp) / "data"
         began = time.perf_counter()
-        prepare(folder, args.events, persons)
+        public_key = prepare(folder, args.events, persons)
         print(f"generated and loaded {args.events:,} events in {time.perf_counter() - began:.0f} s")
         port = free_port()
         process = serve(folder, port)
         try:
             client = signed_in(f"http://127.0.0.1:{port}")
-            times = measure(client, args.repeat)
+            times = measure(client, args.repeat, public_key)
             client.close()
         finally:
             process.terminate()
             process.wait(timeout=30)
         parts = parts_ms(folder)
     print("\n".join([*table(times), "", *parts_table(parts)]))
+    print(f"new events showed after {times['freshness'][0]:.0f} s")
     if args.out:
         command = shlex.join(["python", "benchmarks/dashboard.py", *sys.argv[1:]])
         text = section(command, args.events, persons, times, parts, args.notes)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 import numpy
 import pytest
 
+from launchloop.analytics import funnel_sql as funnel_sql_module
 from launchloop.analytics.filters import PropertyRef, parse_filters
 from launchloop.analytics.funnel_sql import funnel_sql
 from launchloop.analytics.funnels import (
@@ -18,6 +19,7 @@ from launchloop.analytics.funnels import (
     FunnelQuery,
     FunnelResult,
     FunnelStep,
+    daily_entered,
     dropped_persons,
     funnel,
 )
@@ -398,3 +400,49 @@ def test_long_ranges_sort_with_ordered_lists_and_agree(event_store: EventStore) 
     assert "t, o, m" in funnel_sql(long, printer_for(event_store.dialect)).sql  # too wide
     assert funnel(event_store, long) == funnel(event_store, short)
     assert entered(funnel(event_store, short))[2] > 0
+
+
+@pytest.mark.parametrize("order", ["ordered", "strict", "any"])
+def test_daily_funnel_is_each_days_funnel_in_one_statement(
+    event_store: EventStore, order: str
+) -> None:
+    # Two days of generated events, read in a zone whose midnight cuts them, plus a merge.
+    events = [*generated_events(8), identify("p1", "p2", "2026-03-02T12:00:00")]
+    write(event_store, events)
+    span = DateRange(date(2026, 3, 1), date(2026, 3, 4), "America/New_York")
+    steps = tuple(FunnelStep(name) for name in "abc")
+    query = FunnelQuery(PROJECT, span, steps, 7200, order=order)  # type: ignore[arg-type]
+    daily = daily_entered(event_store, query)
+    assert len(daily) == 3  # events on three local days, none on the fourth
+    for day in (date(2026, 3, d) for d in range(1, 5)):
+        alone = FunnelQuery(PROJECT, DateRange(day, day, span.time_zone), steps, 7200, order=order)  # type: ignore[arg-type]
+        expected = tuple(entered(funnel(event_store, alone)))
+        assert daily.get(day, (0, 0, 0)) == expected
+    assert sum(counts[2] for counts in daily.values()) > 0
+
+
+def test_the_fast_shape_gives_the_general_shapes_numbers(
+    event_store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Generated events with properties, merges, a breakdown, a filter and a person filter.
+    rng = random.Random(9)
+    events = generated_events(9)
+    for event in events:
+        event["properties"] |= {"src": rng.choice(["ads", "mail", None]), "plan": "pro"}
+    events += [identify(f"p{i}", f"p{i + 1}", "2026-03-02T12:00:00") for i in range(0, 40, 4)]
+    write(event_store, events)
+    steps = tuple(FunnelStep(name) for name in "abcd")
+    pro = parse_filters([{"key": "plan", "value": "pro"}])
+    queries = [
+        FunnelQuery(PROJECT, SPAN, steps, 1800),
+        FunnelQuery(PROJECT, SPAN, steps, 7200, breakdown=PropertyRef("src"), filters=pro),
+        FunnelQuery(PROJECT, SPAN, (FunnelStep("a"), FunnelStep("c", pro)), 600),
+    ]
+    printer = printer_for(event_store.dialect)
+    assert "lims" in funnel_sql(queries[0], printer).sql  # the fast shape applies here
+    fast = [(funnel(event_store, q), daily_entered(event_store, q)) for q in queries]
+    monkeypatch.setattr(funnel_sql_module, "GENERAL_SHAPE_ONLY", True)
+    assert "lims" not in funnel_sql(queries[0], printer_for(event_store.dialect)).sql
+    general = [(funnel(event_store, q), daily_entered(event_store, q)) for q in queries]
+    assert fast == general
+    assert entered(fast[1][0])[2] > 0 and len(fast[1][0].breakdowns) == 3

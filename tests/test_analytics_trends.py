@@ -191,3 +191,15 @@ def test_the_repeated_autumn_hour_is_one_bucket(event_store: EventStore) -> None
     assert by_hour[datetime(2026, 10, 25, 2)] == 2 and sum(by_hour.values()) == 2
     daily = trends(event_store, TrendsQuery(PROJECT, span, "view", "day"))
     assert daily.current.lines[0].values == (2,)
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "Europe/Paris"])
+def test_the_last_second_of_a_day_stays_in_that_day(
+    event_store: EventStore, time_zone: str
+) -> None:
+    # Sub-second times just before local midnight (a rounded epoch put them in the next day).
+    offset = "+00:00" if time_zone == "UTC" else "+02:00"
+    write(event_store, [ev("view", "a", f"2026-03-31T23:59:59.700000{offset}")])
+    span = DateRange(date(2026, 3, 31), date(2026, 4, 1), time_zone)
+    (line,) = trends(event_store, TrendsQuery(PROJECT, span, "view")).current.lines
+    assert line.values == (1, 0)

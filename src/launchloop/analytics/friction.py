@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from launchloop.analytics.filters import PropertyFilter, where
-from launchloop.analytics.source import in_range
+from launchloop.analytics.filters import PropertyFilter, uses_person, where
+from launchloop.analytics.source import in_range, person_rows
 from launchloop.analytics.sql import Compiled, Printer, printer_for, run
 from launchloop.analytics.timeframe import DateRange
 from launchloop.analytics.web import event_rows
@@ -117,11 +117,14 @@ def _base(p: Printer, query: FrictionQuery, *, person: bool = True, only: str = 
     )
     event_type = p.json_text("e.properties", "$event_type")
     names = f" AND e.event IN ({only})" if only else ""
+    who, rows = "NULL", event_rows(p, query.filters, person=False)
+    if person:
+        who, rows = person_rows(p, query.project_id, with_persons=uses_person(query.filters))
     return (
-        f"SELECT e.session_id AS session, {p.person() if person else 'NULL'} AS person,"
+        f"SELECT e.session_id AS session, {who} AS person,"
         " e.event AS event, e.path AS path, e.element AS element,\n"
         f"    {error_target} AS error_target, {load_ms} AS load_ms, {event_type} AS event_type\n"
-        f"{event_rows(p, query.filters, person=person)}\n"
+        f"{rows}\n"
         f"WHERE {in_range(p, query.project_id, query.span)}{names} AND {where(query.filters, p)}"
     )
 

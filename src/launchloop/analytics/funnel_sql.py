@@ -23,11 +23,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from launchloop.analytics.filters import uses_person, where
-from launchloop.analytics.source import events_from, in_range
+from launchloop.analytics.funnel_packed import packed_ctes, packed_gap, packs
+from launchloop.analytics.source import in_range, person_rows
 from launchloop.analytics.sql import Compiled, Printer
+from launchloop.analytics.timeframe import bucket_sql
 
 if TYPE_CHECKING:
     from launchloop.analytics.funnels import FunnelQuery
+
+#: Tests set it to compare the fast shape of ``funnel_packed`` with the general one.
+GENERAL_SHAPE_ONLY = False
 
 
 def funnel_sql(query: FunnelQuery, p: Printer) -> Compiled:
@@ -56,6 +61,19 @@ def funnel_sql(query: FunnelQuery, p: Printer) -> Compiled:
         "GROUP BY GROUPING SETS ((folded), ())"
     )
     return p.compiled(sql)
+
+
+def daily_funnel_sql(query: FunnelQuery, p: Printer) -> Compiled:
+    """Per local day, the funnel of that day's events alone: rows (day key, entered..).
+
+    One statement for every day: chains are built per (person, local day) instead of per
+    person, so each day's chains see only that day's events.
+    """
+    n = len(query.steps)
+    entered = ", ".join(p.count_if(f"level >= {k}") for k in range(1, n + 1))
+    return p.compiled(
+        _persons(query, p, daily=True) + f"SELECT dk, {entered} FROM best GROUP BY dk"
+    )
 
 
 def funnel_persons_sql(
@@ -92,16 +110,28 @@ def _quantile(p: Printer, k: int, level: float) -> str:
     return p.quantile_if(f"d{k}", level, f"level >= {k}")
 
 
-def _persons(query: FunnelQuery, p: Printer) -> str:
-    """The CTEs up to ``best``: one row per person with its level, breakdown value and gaps."""
-    ctes = [("ev", _events(query, p)), ("per", _per_person(query, p))]
-    ctes += _chain_steps(query, p)
-    ctes.append(("chains", _chains(query, p)))
-    ctes.append(("best", _best(query, p)))
+def _persons(query: FunnelQuery, p: Printer, *, daily: bool = False) -> str:
+    """The CTEs up to ``best``: one row per person with its level, breakdown value and gaps.
+
+    ``daily``: one row per person and local day (``dk``), each day's events taken alone.
+    """
+    n, keys = len(query.steps), "person, dk" if daily else "person"
+    mask_bits, tie_bits = n + len(query.exclusions), (n + 1).bit_length()
+    span_bits = (query.span.end_micros() - query.span.start_micros()).bit_length()
+    ctes = [("ev", _events(query, p, daily))]
+    if packs(query, span_bits, tie_bits, mask_bits) and not GENERAL_SHAPE_ONLY:
+        shift = 1 << (tie_bits + mask_bits)
+        ctes += packed_ctes(query, p, keys, shift, 1 << mask_bits)
+        ctes.append(("best", _best(query, p, daily, shift)))
+    else:
+        ctes.append(("per", _per_person(query, p, daily)))
+        ctes += _chain_steps(query, p)
+        ctes.append(("chains", _chains(query, p)))
+        ctes.append(("best", _best(query, p, daily)))
     return "WITH " + ",\n".join(f"{name} AS (\n{body}\n)" for name, body in ctes) + "\n"
 
 
-def _events(query: FunnelQuery, p: Printer) -> str:
+def _events(query: FunnelQuery, p: Printer, daily: bool = False) -> str:
     n = len(query.steps)
     conditions = [
         f"(e.event = {p.param(s.event)} AND {where(s.filters, p)})" for s in query.steps
@@ -111,19 +141,24 @@ def _events(query: FunnelQuery, p: Printer) -> str:
     breakdown = f"coalesce({query.breakdown.text(p)}, '')" if query.breakdown else "''"
     refs = [query.breakdown, *query.filters, *(f for s in query.steps for f in s.filters)]
     refs += [f for x in query.exclusions for f in x.filters]
+    if daily:
+        breakdown += f" AS bd, {bucket_sql(p, 'day')} AS dk"
+    else:
+        breakdown += " AS bd"
     names = {s.event for s in query.steps} | {x.event for x in query.exclusions}
     only = ""
     if query.order != "strict":  # strict needs every event: any other one breaks the chain
         only = " AND e.event IN (" + ", ".join(p.param(name) for name in sorted(names)) + ")"
+    person, joins = person_rows(p, query.project_id, with_persons=uses_person(refs))
     return (
-        f"SELECT {p.person()} AS person, {p.micros('e.timestamp')} AS t,\n"
-        f"    {mask} AS m,\n    CASE {tie} ELSE {n + 1} END AS o, {breakdown} AS bd\n"
-        f"{events_from(p, with_persons=uses_person(refs))}\n"
+        f"SELECT {person} AS person, {p.micros('e.timestamp')} AS t,\n"
+        f"    {mask} AS m,\n    CASE {tie} ELSE {n + 1} END AS o, {breakdown}\n"
+        f"{joins}\n"
         f"WHERE {in_range(p, query.project_id, query.span)}{only} AND {where(query.filters, p)}"
     )
 
 
-def _per_person(query: FunnelQuery, p: Printer) -> str:
+def _per_person(query: FunnelQuery, p: Printer, daily: bool = False) -> str:
     n = len(query.steps)
     lists = [f"{p.positions('ms', 1 << k)} AS s{k + 1}" for k in range(n + len(query.exclusions))]
     lists += [f"{p.values_at('ts', 'ms', 1 << k)} AS u{k + 1}" for k in range(n)]
@@ -133,13 +168,13 @@ def _per_person(query: FunnelQuery, p: Printer) -> str:
     start = "s0" if query.order == "any" else "s1"
     return (
         f"SELECT * FROM (\nSELECT decoded.*, {', '.join(lists)} FROM (\n"
-        f"{_sorted_events(query, p)}\n) AS decoded\n) AS listed WHERE {p.length(start)} > 0"
+        f"{_sorted_events(query, p, daily)}\n) AS decoded\n) AS listed WHERE {p.length(start)} > 0"
     )
 
 
-def _sorted_events(query: FunnelQuery, p: Printer) -> str:
-    """Per person: ``ts`` and ``ms`` (and ``bds``), sorted by time, tie order, mask."""
-    n = len(query.steps)
+def _sorted_events(query: FunnelQuery, p: Printer, daily: bool = False) -> str:
+    """Per person (and day): ``ts`` and ``ms`` (and ``bds``), sorted by time, tie order, mask."""
+    n, keys = len(query.steps), "person, dk" if daily else "person"
     mask_bits, tie_bits = n + len(query.exclusions), (n + 1).bit_length()
     span_bits = (query.span.end_micros() - query.span.start_micros()).bit_length()
     only = " WHERE m <> 0" if query.order != "strict" else ""
@@ -149,7 +184,7 @@ def _sorted_events(query: FunnelQuery, p: Printer) -> str:
         lists = [p.list_of("t", order) + " AS ts", p.list_of("m", order) + " AS ms"]
         if query.breakdown is not None:
             lists.append(f"{p.list_of('bd', order)} AS bds")
-        return f"SELECT person, {', '.join(lists)} FROM ev{only} GROUP BY person"
+        return f"SELECT {keys}, {', '.join(lists)} FROM ev{only} GROUP BY {keys}"
     # One integer per event (time since the range start, tie order, mask), paired with the
     # breakdown value if any, sorted once per person: 2-3x faster than ordered aggregates.
     # Events equal in every key are interchangeable, so no uuid is needed to break ties.
@@ -162,8 +197,8 @@ def _sorted_events(query: FunnelQuery, p: Printer) -> str:
         lists.append(f"{p.list_map('x', p.lam('v', p.pair_item('v', 2)))} AS bds")
     lists.insert(0, f"{p.list_map('x', p.lam('v', p.int_div(key, str(shift))))} AS ts")
     lists.insert(1, f"{p.list_map('x', p.lam('v', f'{key} % {tie}'))} AS ms")
-    grouped = f"SELECT person, {p.sorted_list(packed)} AS x FROM ev{only} GROUP BY person"
-    return f"SELECT person, {', '.join(lists)} FROM (\n{grouped}\n) AS grouped"
+    grouped = f"SELECT {keys}, {p.sorted_list(packed)} AS x FROM ev{only} GROUP BY {keys}"
+    return f"SELECT {keys}, {', '.join(lists)} FROM (\n{grouped}\n) AS grouped"
 
 
 def _j(k: int) -> str:
@@ -240,14 +275,21 @@ def _level(query: FunnelQuery, p: Printer, js: tuple[str, ...]) -> str:
     return f"CASE WHEN {' OR '.join(void)} THEN 0 ELSE {level} END" if void else level
 
 
-def _best(query: FunnelQuery, p: Printer) -> str:
-    """One row per person: the best chain (most steps, then earliest start) and its gaps."""
+def _best(query: FunnelQuery, p: Printer, daily: bool = False, packed: int = 0) -> str:
+    """One row per person: the best chain (most steps, then earliest start) and its gaps.
+
+    ``packed``: the chains are those of ``funnel_packed`` (its time factor).
+    """
     n, start = len(query.steps), "s0" if query.order == "any" else "s1"
     ranked = (
         f"SELECT *, {p.list_max('lv')} AS level, {p.position('lv', p.list_max('lv'))} AS kb"
         " FROM chains"
     )
+    if packed:  # ``chains`` has them already
+        ranked = "SELECT * FROM chains"
     bd = f"bds[{start}[kb]]" if query.breakdown is not None else "''"
+    if packed and query.breakdown is not None:
+        bd = "bds[kb]"
     if query.order == "any":
         stamps = ", ".join(
             f"CASE WHEN f{k}[kb] <> 0 THEN ts[f{k}[kb]] ELSE -1 END" for k in range(1, n + 1)
@@ -255,6 +297,8 @@ def _best(query: FunnelQuery, p: Printer) -> str:
         times = p.list_sort(p.list_filter(f"[{stamps}]", p.lam("v", "v >= 0")))
         ranked = f"SELECT *, {times} AS tk FROM (\n{ranked}\n) AS chosen"
         gaps = [f"tk[{k}] - tk[{k - 1}]" for k in range(2, n + 1)]
+    elif packed:
+        gaps = [packed_gap(p, k, packed) for k in range(2, n + 1)]
     else:
         gaps = [f"ts[{_j(k)}[kb]] - ts[{_j(k - 1)}[kb]]" for k in range(2, n + 1)]
     picks = [
@@ -262,6 +306,7 @@ def _best(query: FunnelQuery, p: Printer) -> str:
         for k, gap in enumerate(gaps, start=2)
     ]
     return (
-        f"SELECT person, level, {bd} AS bd, {', '.join(picks)} FROM (\n{ranked}\n) AS ranked"
+        f"SELECT person, {'dk, ' if daily else ''}level, {bd} AS bd, {', '.join(picks)}"
+        f" FROM (\n{ranked}\n) AS ranked"
         " WHERE level > 0"
     )

@@ -22,12 +22,13 @@ Semantics (the same on both stores; see ``funnel_sql`` for the SQL):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal, get_args
 
 from launchloop.analytics.filters import PropertyFilter, PropertyRef
-from launchloop.analytics.funnel_sql import funnel_persons_sql, funnel_sql
+from launchloop.analytics.funnel_sql import daily_funnel_sql, funnel_persons_sql, funnel_sql
 from launchloop.analytics.sql import printer_for, run
-from launchloop.analytics.timeframe import DateRange
+from launchloop.analytics.timeframe import DateRange, bucket_start
 from launchloop.analytics.trends import OTHER
 from launchloop.errors import InvalidInput
 from launchloop.store.base import EventStore
@@ -145,6 +146,19 @@ def funnel(store: EventStore, query: FunnelQuery) -> FunnelResult:
     parts = [FunnelBreakdown(_value(row[1]), _steps(query, row[2:])) for row in rows if row[0] == 0]
     parts.sort(key=lambda b: (b.value in (None, OTHER), -b.steps[0].entered, b.value or ""))
     return FunnelResult(steps, tuple(parts))
+
+
+def daily_entered(store: EventStore, query: FunnelQuery) -> dict[date, tuple[int, ...]]:
+    """Per local day with events, the persons who entered each step of that day's funnel.
+
+    A day's funnel uses that day's events alone (chains do not cross midnight); one statement
+    for every day of the range. Breakdown and exclusions work as in :func:`funnel`.
+    """
+    printer = printer_for(store.dialect, query.span.time_zone)
+    rows = run(store, daily_funnel_sql(query, printer))
+    return {
+        bucket_start(int(row[0]), "day").date(): tuple(int(v or 0) for v in row[1:]) for row in rows
+    }
 
 
 def dropped_persons(

@@ -2,7 +2,7 @@
 
 - ``funnel_conversion``: persons who reached the last of ``events`` (in order, each within
   ``window_days`` of the first step) over persons who did the first, in the period. A day of the
-  daily series is the funnel of that day's events alone.
+  daily series is the funnel of that day's events alone (all days in one statement).
 - ``retention``: retention at day N (N = ``window_days``): of the persons whose first-ever start
   event (``events[0]``) falls in the period, the share with a return event (``events[1]``, else
   the start event again) on the N-th local day after it. Only cohorts whose day N falls in the
@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from launchloop.analytics.filters import EventSpec
-from launchloop.analytics.funnels import FunnelQuery, FunnelStep, funnel
+from launchloop.analytics.funnels import FunnelQuery, FunnelStep, daily_entered, funnel
 from launchloop.analytics.retention import RetentionQuery, retention
 from launchloop.analytics.timeframe import DateRange
 from launchloop.store.base import EventStore
@@ -24,14 +24,25 @@ if TYPE_CHECKING:
     from launchloop.analytics.kpis import Kpi, KpiReading
 
 
+def _funnel_query(project_id: int, kpi: Kpi, span: DateRange) -> FunnelQuery:
+    steps = tuple(FunnelStep(name, kpi.filters) for name in kpi.events)
+    return FunnelQuery(project_id, span, steps, window_seconds=kpi.window_days * 86_400)
+
+
 def funnel_conversion(
     store: EventStore, project_id: int, kpi: Kpi, span: DateRange
 ) -> float | None:
     """Last-step persons over first-step persons (None when nobody entered)."""
-    steps = tuple(FunnelStep(name, kpi.filters) for name in kpi.events)
-    query = FunnelQuery(project_id, span, steps, window_seconds=kpi.window_days * 86_400)
-    result = funnel(store, query).steps
+    result = funnel(store, _funnel_query(project_id, kpi, span)).steps
     return result[-1].entered / result[0].entered if result[0].entered else None
+
+
+def daily_conversion(
+    store: EventStore, project_id: int, kpi: Kpi, span: DateRange
+) -> dict[date, float | None]:
+    """Per day with events, :func:`funnel_conversion` of that day's events alone."""
+    days = daily_entered(store, _funnel_query(project_id, kpi, span))
+    return {day: entered[-1] / entered[0] if entered[0] else None for day, entered in days.items()}
 
 
 def retention_cohorts(
@@ -71,17 +82,11 @@ def evaluate_journey(store: EventStore, project_id: int, kpi: Kpi, span: DateRan
     else:
         value = funnel_conversion(store, project_id, kpi, span)
         previous = funnel_conversion(store, project_id, kpi, span.previous())
-        series = tuple(
-            DailyValue(day, funnel_conversion(store, project_id, kpi, _one_day(day, span)))
-            for day in days
-        )
+        daily = daily_conversion(store, project_id, kpi, span)
+        series = tuple(DailyValue(day, daily.get(day)) for day in days)
     return KpiReading(kpi, span, value, previous, series)
 
 
 def _share(cohort: tuple[int, int]) -> float | None:
     size, back = cohort
     return back / size if size else None
-
-
-def _one_day(day: date, span: DateRange) -> DateRange:
-    return DateRange(day, day, span.time_zone)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from launchloop.analytics.filters import where
-from launchloop.analytics.source import in_range
+from launchloop.analytics.filters import uses_person, where
+from launchloop.analytics.source import in_range, person_rows
 from launchloop.analytics.sql import Compiled, Printer, printer_for, run
 from launchloop.analytics.timeframe import DateRange, bucket_sql, bucket_start
 from launchloop.analytics.web import event_rows
@@ -64,7 +64,9 @@ def tally_sql(kpi: Kpi, p: Printer, project_id: int, span: DateRange, group: str
     Every condition is printed afresh where it appears: DuckDB binds ``?`` in text order.
     """
     needs_person = bool(_wanted(kpi) & {"persons", "base_persons"})
-    person = p.person() if needs_person else "NULL"
+    person, source = "NULL", event_rows(p, kpi.filters, person=False)
+    if needs_person:
+        person, source = person_rows(p, project_id, with_persons=uses_person(kpi.filters))
 
     def numerator() -> str:
         return event_in(p, kpi.numerator_events)
@@ -86,7 +88,6 @@ def tally_sql(kpi: Kpi, p: Printer, project_id: int, span: DateRange, group: str
         f"    {distinct(base, person, 'base_persons')} AS base_persons,\n"
         f"    {distinct(base, 'e.session_id', 'base_sessions')} AS base_sessions\n"
     )
-    source = event_rows(p, kpi.filters, person=needs_person)
     condition = f"{in_range(p, project_id, span)} AND ({numerator()} OR {base()})"
     sql = f"{select}{source}\nWHERE {condition} AND {where(kpi.filters, p)}\nGROUP BY grp"
     return p.compiled(sql)

@@ -26,6 +26,15 @@ class ClickHousePrinter(Printer):
         bound = {f"p{i}": value for i, value in enumerate(self.params.values)}
         return Compiled(sql + self.suffix(), bound)
 
+    def inline_person(self, project_id: int) -> str | None:
+        # ClickHouse joins every row to the merged ids (FINAL view), doubling a funnel's time;
+        # a lookup in the project's (distinct id, person id) arrays, read once, costs a third.
+        ids = (
+            "(SELECT (groupArray(distinct_id), groupArray(person_id))"
+            f" FROM {self.person_ids_table()} WHERE project_id = {self.param(int(project_id))})"
+        )
+        return f"transform(e.distinct_id, {ids}.1, {ids}.2, e.distinct_id)"
+
     def json_text(self, document: str, key: str) -> str:
         return f"nullIf(JSONExtractString({document}, {self.param(key)}), '')"
 
@@ -39,6 +48,8 @@ class ClickHousePrinter(Printer):
         return f"fromUnixTimestamp64Micro({placeholder}, 'UTC')"
 
     def local_seconds(self, timestamp: str) -> str:
+        if self.tz == "UTC":  # no offset to look up per row
+            return f"toInt64(toUnixTimestamp({timestamp}))"
         return (
             f"(toInt64(toUnixTimestamp({timestamp}))"
             f" + timeZoneOffset(toTimeZone({timestamp}, '{self.tz}')))"
@@ -114,6 +125,12 @@ class ClickHousePrinter(Printer):
 
     def first_position(self, positions: str, times: str, test: Callable[[str, str], str]) -> str:
         return f"arrayFirst((q, u) -> {test('q', 'u')}, {positions}, {times})"
+
+    def first_item(self, items: str, test: Callable[[str], str]) -> str:
+        return f"arrayFirst(w -> {test('w')}, {items})"
+
+    def first_nonzero(self, items: str) -> str:
+        return f"arrayFirstIndex(w -> w <> 0, {items})"
 
     def length(self, items: str) -> str:
         return f"length({items})"

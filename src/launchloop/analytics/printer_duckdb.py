@@ -34,10 +34,14 @@ class DuckDBPrinter(Printer):
         return f"make_timestamp({placeholder})"
 
     def _local(self, timestamp: str) -> str:
+        if self.tz == "UTC":  # the stored timestamps are UTC already: no ICU conversion per row
+            return timestamp
         return f"timezone('{self.tz}', {timestamp} AT TIME ZONE 'UTC')"
 
     def local_seconds(self, timestamp: str) -> str:
-        return f"CAST(epoch({self._local(timestamp)}) AS BIGINT)"
+        # Floored like ClickHouse's toUnixTimestamp (epoch() is fractional, a cast rounds it:
+        # 23:59:59.7 fell in the next day).
+        return f"CAST(floor(epoch_us({self._local(timestamp)}) / 1000000) AS BIGINT)"
 
     def local_month(self, timestamp: str) -> str:
         local = self._local(timestamp)
@@ -105,6 +109,12 @@ class DuckDBPrinter(Printer):
     def first_position(self, positions: str, times: str, test: Callable[[str, str], str]) -> str:
         # DuckDB reads the time through the position: cheaper than zipping lists.
         return f"coalesce((list_filter({positions}, lambda x: {test('x', 'ts[x]')}))[1], 0)"
+
+    def first_item(self, items: str, test: Callable[[str], str]) -> str:
+        return f"coalesce((list_filter({items}, lambda w: {test('w')}))[1], 0)"
+
+    def first_nonzero(self, items: str) -> str:
+        return f"coalesce(list_position(list_transform({items}, lambda w: w <> 0), true), 0)"
 
     def length(self, items: str) -> str:
         return f"len({items})"

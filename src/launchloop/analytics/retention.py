@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from launchloop.analytics.filters import EventSpec, uses_person
-from launchloop.analytics.source import events_from, in_range
+from launchloop.analytics.source import in_range, person_rows
 from launchloop.analytics.sql import Compiled, Printer, printer_for, run
 from launchloop.analytics.timeframe import (
     DateRange,
@@ -79,12 +79,13 @@ def retention_sql(query: RetentionQuery, p: Printer) -> Compiled:
     One pass over the events, grouped by person (FACTS.md: a per-person shape beats joins and
     ClickHouse's retention()): the first start event's bucket, and the buckets with a return.
     """
-    bucket, joins = bucket_sql(p, query.interval), events_from(p, with_persons=_uses_person(query))
+    bucket = bucket_sql(p, query.interval)
+    person, joins = person_rows(p, query.project_id, with_persons=_uses_person(query))
     start, back = query.start.sql(p), query.returning.sql(p)
     opens = p.from_micros(p.param(query.span.start_micros()))
     periods = p.param(int(query.periods))
     per = (
-        f"SELECT {p.person()} AS person, {p.count_if(start)} AS starts,\n"
+        f"SELECT {person} AS person, {p.count_if(start)} AS starts,\n"
         f"    min({bucket}) FILTER (WHERE {start}) AS cohort,\n"
         f"    min(e.timestamp) FILTER (WHERE {start}) AS first_seen,\n"
         f"    {p.distinct_list_if(bucket, f'{back} AND e.timestamp >= {opens}')} AS back\n"

@@ -6,8 +6,9 @@ up when the query runs, so a merge made later applies to earlier events too.
 
 from __future__ import annotations
 
-from launchloop.analytics.sql import Printer
+from launchloop.analytics.sql import Printer, printer_for, run
 from launchloop.analytics.timeframe import DateRange
+from launchloop.store.base import EventStore
 
 
 def events_from(p: Printer, *, with_persons: bool = False) -> str:
@@ -25,6 +26,18 @@ def events_from(p: Printer, *, with_persons: bool = False) -> str:
     return sql
 
 
+def person_rows(p: Printer, project_id: int, *, with_persons: bool = False) -> tuple[str, str]:
+    """The person expression of an event row and the ``FROM`` clause that provides it.
+
+    Where the engine can look the project's merged ids up without a join
+    (:meth:`Printer.inline_person`, ClickHouse) and no person property is read, no join.
+    """
+    inline = None if with_persons else p.inline_person(project_id)
+    if inline is not None:
+        return inline, "FROM events AS e"
+    return p.person(), events_from(p, with_persons=with_persons)
+
+
 def in_range(
     p: Printer,
     project_id: int,
@@ -40,3 +53,13 @@ def in_range(
     if bound is not None:
         parts.append(f"e.timestamp < {p.from_micros(p.param(bound.end_micros()))}")
     return " AND ".join(parts)
+
+
+def data_version(store: EventStore, project_id: int) -> tuple[object, ...]:
+    """What changes when a project's events change: their count and latest arrival.
+
+    Merges arrive with events (``$identify``, ``$create_alias``), so they change it too.
+    """
+    p = printer_for(store.dialect)
+    sql = f"SELECT count(*), max(received_at) FROM events WHERE project_id = {p.param(project_id)}"
+    return tuple(run(store, p.compiled(sql))[0])

@@ -65,6 +65,13 @@ class Printer:
         """The person of an event row: its merged person id, or its own distinct id."""
         return "coalesce(pdi.person_id, e.distinct_id)"
 
+    def inline_person(self, project_id: int) -> str | None:
+        """The person of an event row with the project's merges inlined (no join), or None.
+
+        None when the engine joins ``person_distinct_ids`` instead (see ``source.events_from``).
+        """
+        return None
+
     def person_ids_table(self) -> str:
         """The table (or view) of current distinct id -> person id rows.
 
@@ -183,6 +190,14 @@ class Printer:
 
         ``test`` gets the printed position and time (``ts`` indexed by it in DuckDB).
         """
+        raise NotImplementedError
+
+    def first_item(self, items: str, test: Callable[[str], str]) -> str:
+        """The first item of a list of positive integers that passes ``test``; 0 if none."""
+        raise NotImplementedError
+
+    def first_nonzero(self, items: str) -> str:
+        """The 1-based position of the first item that is not 0 (0 when none)."""
         raise NotImplementedError
 
     def length(self, items: str) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Literal, get_args
 
 from launchloop.analytics.filters import PropertyFilter, PropertyRef, uses_person, where
-from launchloop.analytics.source import events_from, in_range
+from launchloop.analytics.source import in_range, person_rows
 from launchloop.analytics.sql import Compiled, Printer, printer_for, run
 from launchloop.analytics.timeframe import (
     DateRange,
@@ -100,10 +100,11 @@ def trends_sql(query: TrendsQuery, p: Printer, span: DateRange | None = None) ->
     breakdown = query.breakdown.text(p) if query.breakdown else "NULL"
     event = f" AND e.event = {p.param(query.event)}" if query.event is not None else ""
     refs = [query.breakdown, query.math_property, *query.filters]
+    person, rows = person_rows(p, query.project_id, with_persons=uses_person(refs))
     base = (
         f"SELECT {bucket_sql(p, query.interval)} AS bucket, {breakdown} AS breakdown,\n"
-        f"    {p.person()} AS person, {value} AS value\n"
-        f"{events_from(p, with_persons=uses_person(refs))}\n"
+        f"    {person} AS person, {value} AS value\n"
+        f"{rows}\n"
         f"WHERE {in_range(p, query.project_id, span)}{event} AND {where(query.filters, p)}"
     )
     measure = _measure(query.math)

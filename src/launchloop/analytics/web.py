@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from launchloop.analytics.filters import PropertyFilter, uses_person, where
-from launchloop.analytics.source import events_from, in_range
+from launchloop.analytics.source import events_from, in_range, person_rows
 from launchloop.analytics.sql import Compiled, Printer, printer_for, run
 from launchloop.analytics.timeframe import DateRange
 from launchloop.errors import InvalidInput
@@ -112,14 +112,16 @@ def event_rows(p: Printer, filters: tuple[PropertyFilter, ...], *, person: bool)
 
 def _base(p: Printer, query: WebQuery, extra: str = "", *, person: bool = True) -> str:
     """Rows of the range: session, person, event, time (µs), uuid, path, referrer, UTMs."""
-    who = p.person() if person else "NULL"
+    who, rows = "NULL", event_rows(p, query.filters, person=False)
+    if person:
+        who, rows = person_rows(p, query.project_id, with_persons=uses_person(query.filters))
     return (
         f"SELECT e.session_id AS session, {who} AS person, e.event AS event,\n"
         f"    {p.micros('e.timestamp')} AS t, e.uuid AS uuid, e.path AS path,"
         " e.referrer AS referrer,\n"
         "    e.utm_source AS utm_source, e.utm_medium AS utm_medium,"
         " e.utm_campaign AS utm_campaign\n"
-        f"{event_rows(p, query.filters, person=person)}\n"
+        f"{rows}\n"
         f"WHERE {in_range(p, query.project_id, query.span)}{extra}"
         f" AND {where(query.filters, p)}"
     )

@@ -43,6 +43,7 @@ from launchloop.web.auth import KeyRing
 from launchloop.web.errors import install_error_handlers
 from launchloop.web.ratelimit import RateLimiter
 from launchloop.web.ui import install_ui
+from launchloop.web.ui.dashboard_refresh import start_dashboard_refresh
 
 ROUTERS = (
     capture.router,
@@ -81,9 +82,12 @@ def create_app(settings: Settings) -> FastAPI:
         limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
         app.state.keys = KeyRing(runtime.database, limiter)
         scheduler = start_in_process(runtime) if settings.worker else None
+        refresher = start_dashboard_refresh(runtime)  # keeps the dashboard's cache warm
+        app.state.ui_cache = refresher.cache
         try:
             yield
         finally:
+            refresher.stop()
             if scheduler is not None:
                 scheduler.stop()
             runtime.close()

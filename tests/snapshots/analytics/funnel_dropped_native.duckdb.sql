@@ -10,26 +10,26 @@ LEFT JOIN persons AS pp
 WHERE e.project_id = $9 AND e.timestamp >= make_timestamp($10) AND e.timestamp < make_timestamp($11) AND e.event IN ($6, $7, $8) AND true
 ),
 per AS (
-SELECT * FROM (
-SELECT decoded.*, list_filter(generate_series(1, len(ms)), lambda i: (ms[i] & 1) <> 0) AS s1, list_filter(generate_series(1, len(ms)), lambda i: (ms[i] & 2) <> 0) AS s2, list_filter(generate_series(1, len(ms)), lambda i: (ms[i] & 4) <> 0) AS s3, list_transform(list_filter(generate_series(1, len(ms)), lambda i: (ms[i] & 1) <> 0), lambda i: ts[i]) AS u1, list_transform(list_filter(generate_series(1, len(ms)), lambda i: (ms[i] & 2) <> 0), lambda i: ts[i]) AS u2, list_transform(list_filter(generate_series(1, len(ms)), lambda i: (ms[i] & 4) <> 0), lambda i: ts[i]) AS u3 FROM (
-SELECT person, list_transform(x, lambda v: ((v) // (64))) AS ts, list_transform(x, lambda v: v % 8) AS ms FROM (
+SELECT *, list_transform(p1, lambda v: (((v) // (64)) + $13 + 1) * 64) AS lims FROM (
+SELECT person, list_filter(x, lambda v: ((v) & (1)) <> 0) AS p1, list_filter(x, lambda v: ((v) & (2)) <> 0) AS p2, list_filter(x, lambda v: ((v) & (4)) <> 0) AS p3 FROM (
 SELECT person, list_sort(list((t - $12) * 64 + o * 8 + m)) AS x FROM ev WHERE m <> 0 GROUP BY person
 ) AS grouped
-) AS decoded
-) AS listed WHERE len(s1) > 0
+) AS listed WHERE len(p1) > 0
 ),
 c2 AS (
-SELECT *, list_transform(generate_series(1, len(s1)), lambda k: CASE WHEN s1[k] = 0 THEN 0 ELSE coalesce((list_filter(s2, lambda x: x > s1[k] AND ts[x] <= u1[k] + $13))[1], 0) END) AS j2 FROM per
+SELECT *, list_transform(generate_series(1, len(p1)), lambda k: CASE WHEN p1[k] = 0 THEN 0 ELSE coalesce((list_filter(p2, lambda w: w > p1[k] AND w < lims[k]))[1], 0) END) AS j2 FROM per
 ),
 c3 AS (
-SELECT *, list_transform(generate_series(1, len(j2)), lambda k: CASE WHEN j2[k] = 0 THEN 0 ELSE coalesce((list_filter(s3, lambda x: x > j2[k] AND ts[x] <= u1[k] + $13))[1], 0) END) AS j3 FROM c2
+SELECT *, list_transform(generate_series(1, len(j2)), lambda k: CASE WHEN j2[k] = 0 THEN 0 ELSE coalesce((list_filter(p3, lambda w: w > j2[k] AND w < lims[k]))[1], 0) END) AS j3 FROM c2
 ),
 chains AS (
-SELECT *, list_transform(generate_series(1, len(s1)), lambda k: CASE WHEN j3[k] <> 0 THEN 3 WHEN j2[k] <> 0 THEN 2 ELSE 1 END) AS lv FROM c3
+SELECT *, CASE level WHEN 3 THEN coalesce(list_position(list_transform(j3, lambda w: w <> 0), true), 0) WHEN 2 THEN coalesce(list_position(list_transform(j2, lambda w: w <> 0), true), 0) ELSE 1 END AS kb FROM (
+SELECT *, 1 + CASE WHEN list_max(j2) > 0 THEN 1 ELSE 0 END + CASE WHEN list_max(j3) > 0 THEN 1 ELSE 0 END AS level FROM c3
+) AS leveled
 ),
 best AS (
-SELECT person, level, '' AS bd, CASE WHEN level >= 2 THEN ts[j2[kb]] - ts[s1[kb]] ELSE -1 END AS d2, CASE WHEN level >= 3 THEN ts[j3[kb]] - ts[j2[kb]] ELSE -1 END AS d3 FROM (
-SELECT *, list_max(lv) AS level, coalesce(list_position(lv, list_max(lv)), 0) AS kb FROM chains
+SELECT person, level, '' AS bd, CASE WHEN level >= 2 THEN ((j2[kb]) // (64)) - ((p1[kb]) // (64)) ELSE -1 END AS d2, CASE WHEN level >= 3 THEN ((j3[kb]) // (64)) - ((j2[kb]) // (64)) ELSE -1 END AS d3 FROM (
+SELECT * FROM chains
 ) AS ranked WHERE level > 0
 )
 SELECT person FROM best WHERE level = $14

@@ -1,6 +1,6 @@
 WITH per AS (
-SELECT coalesce(pdi.person_id, e.distinct_id) AS person, min(((CAST(epoch(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) AS BIGINT)) // (86400))) AS fb,
-    list_distinct(list(((CAST(epoch(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) AS BIGINT)) // (86400))) FILTER (WHERE ((CAST(epoch(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) AS BIGINT)) // (86400)) >= $1 - 1)) AS bs
+SELECT coalesce(pdi.person_id, e.distinct_id) AS person, min(((CAST(floor(epoch_us(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) / 1000000) AS BIGINT)) // (86400))) AS fb,
+    list_distinct(list(((CAST(floor(epoch_us(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) / 1000000) AS BIGINT)) // (86400))) FILTER (WHERE ((CAST(floor(epoch_us(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) / 1000000) AS BIGINT)) // (86400)) >= $1 - 1)) AS bs
 FROM events AS e
 LEFT JOIN person_distinct_ids AS pdi
     ON pdi.project_id = e.project_id AND pdi.distinct_id = e.distinct_id

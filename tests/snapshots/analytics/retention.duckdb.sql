@@ -1,8 +1,8 @@
 WITH per AS (
 SELECT coalesce(pdi.person_id, e.distinct_id) AS person, count(*) FILTER (WHERE (e.event = $1 AND true)) AS starts,
-    min(((((CAST(epoch(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) AS BIGINT)) // (86400)) + 3) // (7))) FILTER (WHERE (e.event = $1 AND true)) AS cohort,
+    min(((((CAST(floor(epoch_us(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) / 1000000) AS BIGINT)) // (86400)) + 3) // (7))) FILTER (WHERE (e.event = $1 AND true)) AS cohort,
     min(e.timestamp) FILTER (WHERE (e.event = $1 AND true)) AS first_seen,
-    list_distinct(list(((((CAST(epoch(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) AS BIGINT)) // (86400)) + 3) // (7))) FILTER (WHERE (coalesce(contains(lower(nullif(CAST(e.browser AS VARCHAR), '')), lower($2)), false)) AND e.timestamp >= make_timestamp($3))) AS back
+    list_distinct(list(((((CAST(floor(epoch_us(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) / 1000000) AS BIGINT)) // (86400)) + 3) // (7))) FILTER (WHERE (coalesce(contains(lower(nullif(CAST(e.browser AS VARCHAR), '')), lower($2)), false)) AND e.timestamp >= make_timestamp($3))) AS back
 FROM events AS e
 LEFT JOIN person_distinct_ids AS pdi
     ON pdi.project_id = e.project_id AND pdi.distinct_id = e.distinct_id

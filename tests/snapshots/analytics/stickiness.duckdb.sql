@@ -1,5 +1,5 @@
 WITH active AS (
-SELECT DISTINCT coalesce(pdi.person_id, e.distinct_id) AS person, ((CAST(epoch(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) AS BIGINT)) // (86400)) AS b
+SELECT DISTINCT coalesce(pdi.person_id, e.distinct_id) AS person, ((CAST(floor(epoch_us(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) / 1000000) AS BIGINT)) // (86400)) AS b
 FROM events AS e
 LEFT JOIN person_distinct_ids AS pdi
     ON pdi.project_id = e.project_id AND pdi.distinct_id = e.distinct_id

@@ -1,5 +1,5 @@
 WITH base AS (
-SELECT ((CAST(epoch(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) AS BIGINT)) // (86400)) AS bucket, NULL AS breakdown,
+SELECT ((CAST(floor(epoch_us(timezone('Europe/Paris', e.timestamp AT TIME ZONE 'UTC')) / 1000000) AS BIGINT)) // (86400)) AS bucket, NULL AS breakdown,
     coalesce(pdi.person_id, e.distinct_id) AS person, TRY_CAST(nullif(json_extract_string(e.properties, $1), '') AS DOUBLE) AS value
 FROM events AS e
 LEFT JOIN person_distinct_ids AS pdi

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
@@ -24,12 +24,15 @@ from launchloop.analytics.retention import RetentionQuery, RetentionResult, rete
 from launchloop.analytics.timeframe import DateRange
 from launchloop.analytics.web import Channel, SessionGroup, WebQuery, traffic_sources
 from launchloop.errors import InvalidInput, LaunchloopError
+from launchloop.knowledge.database import Database
 from launchloop.knowledge.launches import kpi_definition, list_kpis, list_launches
+from launchloop.knowledge.project_time import project_day
 from launchloop.store.base import EventStore
 from launchloop.web.ui.query_cache import QueryCache
 
 T = TypeVar("T")
 CHANNELS: tuple[Channel, ...] = ("utm_source", "utm_medium", "utm_campaign", "referrer")
+DEFAULT_DAYS = 28
 
 
 @dataclass(frozen=True)
@@ -167,3 +170,54 @@ def launches_in(session: Session, project_id: int, span: DateRange) -> list[Laun
         if span.start <= day <= span.end:
             marks.append(LaunchMark(launch.name, day))
     return marks
+
+
+def default_span(database: Database, project_id: int) -> DateRange:
+    """The range shown when none is asked for: the project's last 28 local days."""
+    today, time_zone = project_day(database, project_id)
+    return DateRange(today - timedelta(days=DEFAULT_DAYS - 1), today, time_zone)
+
+
+def dashboard_inputs(
+    database: Database,
+    project_id: int,
+    span: DateRange,
+    steps: tuple[str, ...] = (),
+    *,
+    channel: Channel = "utm_source",
+    retention_start: str | None = None,
+    retention_return: str | None = None,
+) -> tuple[DashboardQuery, list[Kpi | KpiRow], list[LaunchMark]]:
+    """The dashboard's query (defaults filled in), the project's KPIs and launch marks."""
+    with database.session() as session:
+        kpis = declared_kpis(session, project_id)
+        marks = launches_in(session, project_id, span)
+    chosen = funnel_steps(kpis, steps)
+    query = DashboardQuery(
+        project_id,
+        span,
+        chosen,
+        retention_start=(retention_start or "").strip() or (chosen[-1] if chosen else None),
+        retention_return=(retention_return or "").strip() or None,
+        channel=channel,
+    )
+    return query, kpis, marks
+
+
+def read_dashboard(
+    store: EventStore, cache: QueryCache, query: DashboardQuery, kpis: list[Kpi | KpiRow]
+) -> dict[str, Any]:
+    """Every figure of the dashboard (through the cache); ``problems`` names failed parts."""
+    sections: dict[str, Any] = {"kpis": read_kpis(store, cache, query, kpis), "problems": {}}
+    readers: dict[str, Callable[[], Any]] = {
+        "funnel": lambda: read_funnel(store, cache, query) if len(query.steps) >= 2 else None,
+        "retention": lambda: read_retention(store, cache, query),
+        "channel_rows": lambda: read_channels(store, cache, query),
+        "friction": lambda: read_friction(store, cache, query),
+    }
+    for name, read in readers.items():
+        try:
+            sections[name] = read()
+        except LaunchloopError as bad:
+            sections[name], sections["problems"][name] = None, str(bad)
+    return sections
