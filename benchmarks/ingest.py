@@ -332,7 +332,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000, help="events sent over HTTP")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
-    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight per client")
+    parser.add_argument("--concurrency", type=int, default=32, help="connections per client")
     parser.add_argument("--inprocess-events", type=int, default=0, help="default: min(events, 1M)")
     parser.add_argument("--window", type=int, default=64, help="in-process batches in flight")
     parser.add_argument("--skip", choices=("http", "inprocess"), help="run one measurement only")
