@@ -15,9 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import Engine
 
 from launchloop.config import Settings, load_settings
-from launchloop.knowledge.database import Database
+from launchloop.knowledge.database import Database, make_engine
 from launchloop.knowledge.projects import NewProject, create_project
 from launchloop.store.base import EventStore, open_store
 
@@ -132,6 +133,18 @@ def postgres_url() -> Iterator[str]:
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty knowledge database, SQLite then PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/m.db"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    made = make_engine(url)
+    yield made
+    made.dispose()
 
 
 #: The event stores that store-parametrized tests run on (DESIGN.md: same numbers on both).

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 
-from launchloop.knowledge.database import alembic_config, make_engine, migrate
+from launchloop.knowledge.database import alembic_config, migrate
 from launchloop.knowledge.models import Base
 from launchloop.knowledge.projects import create_project, hash_token
 from launchloop.knowledge.roles import caller_for_token
 
 KNOWLEDGE_TABLES = {"insights", "evidence", "actions", "experiments", "learnings", "members"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on an empty database, SQLite then PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/m.db"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    made = make_engine(url)
-    yield made
-    made.dispose()
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -15,21 +15,9 @@ from typer.testing import CliRunner
 
 from launchloop.cli import app, register_commands
 from launchloop.config import Settings
-from launchloop.knowledge.database import Database, alembic_config, make_engine, migrate
+from launchloop.knowledge.database import Database, alembic_config, migrate
 from launchloop.knowledge.projects import NewProject, create_project, hash_token, is_operator_token
 from launchloop.web.app import create_app
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on an empty database, SQLite then PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/m.db"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    made = make_engine(url)
-    yield made
-    made.dispose()
 
 
 def _add_token(engine: Engine, token: str, project_id: int) -> None:

@@ -24,19 +24,9 @@ from launchloop.store.clickhouse_connection import connect
 from launchloop.store.duckdb import SCHEMA
 from tests.conftest import EVENT_STORES, event_store_url
 from tests.test_ingest_sdks import events_of, person_of, unique
+from tests.test_store_contract import event
 
 PROJECT = 1
-
-
-def event(name: str, distinct_id: str, second: int, **properties: Any) -> dict[str, Any]:
-    """A canonical event at 2026-11-20 10:00:<second> UTC with a fresh uuid."""
-    return {
-        "event": name,
-        "distinct_id": distinct_id,
-        "uuid": str(uuid.uuid4()),
-        "timestamp": f"2026-11-20T10:00:{second:02d}Z",
-        "properties": properties,
-    }
 
 
 def identify(user: str, anon: str, second: int, **properties: Any) -> dict[str, Any]:

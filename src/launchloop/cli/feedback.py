@@ -17,9 +17,8 @@ from launchloop.cli.events import resolve_project
 from launchloop.cli.options import DataDir, JsonOutput, ProjectOption
 from launchloop.config import load_settings
 from launchloop.errors import InvalidInput
-from launchloop.feedback.behaviour import PayingRule
 from launchloop.feedback.importers import PRESETS, ImportReport, import_feedback
-from launchloop.feedback.irritants import Irritant, parse_period, project_funnel, rank_irritants
+from launchloop.feedback.irritants import Irritant, parse_period, rank_project_irritants
 from launchloop.feedback.items import add_items
 from launchloop.feedback.themes import merge_themes, refresh_themes, rename_theme, split_theme
 from launchloop.runtime import open_runtime
@@ -155,13 +154,13 @@ def themes_command(
         with runtime.database.session() as session:
             refresh_themes(session, project_id=project_id, recluster=recluster, count=count)
         with runtime.database.session() as session:
-            ranked = rank_irritants(
+            ranked = rank_project_irritants(
                 session,
                 project_id=project_id,
                 period=span,
                 store=runtime.store,
-                funnel=project_funnel(session, project_id, funnel),
-                paying=PayingRule.of(settings.paying_property, settings.free_plan_values),
+                settings=settings,
+                funnel_name=funnel,
             )
     finally:
         runtime.close()

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from launchloop.config import Settings
 from launchloop.errors import InvalidInput, NotFound
 from launchloop.feedback.behaviour import (
     FunnelLink,
@@ -231,3 +232,23 @@ def _irritant(theme: Any, rows: Sequence[Any], start: datetime, seen: _Behaviour
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def rank_project_irritants(
+    session: Session,
+    *,
+    project_id: int,
+    period: timedelta,
+    store: EventStore,
+    settings: Settings,
+    funnel_name: str | None = None,
+) -> list[Irritant]:
+    """:func:`rank_irritants` with the project's funnel KPI and the settings' paying rule."""
+    return rank_irritants(
+        session,
+        project_id=project_id,
+        period=period,
+        store=store,
+        funnel=project_funnel(session, project_id, funnel_name),
+        paying=PayingRule.of(settings.paying_property, settings.free_plan_values),
+    )

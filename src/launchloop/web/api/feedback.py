@@ -18,8 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from launchloop.errors import InvalidInput, TooLarge, Unauthorized
-from launchloop.feedback.behaviour import PayingRule
-from launchloop.feedback.irritants import parse_period, project_funnel, rank_irritants
+from launchloop.feedback.irritants import parse_period, rank_project_irritants
 from launchloop.feedback.items import KINDS, PUBLIC_KINDS, add_items
 from launchloop.feedback.themes import (
     merge_themes,
@@ -196,13 +195,13 @@ def get_themes(
     runtime = request.app.state.runtime
     settings = runtime.settings
     with transaction(request) as session:
-        ranked = rank_irritants(
+        ranked = rank_project_irritants(
             session,
             project_id=project_id,
             period=span,
             store=runtime.store,
-            funnel=project_funnel(session, project_id, funnel),
-            paying=PayingRule.of(settings.paying_property, settings.free_plan_values),
+            settings=settings,
+            funnel_name=funnel,
         )
         query = select(Theme.id, Theme.size).where(Theme.project_id == project_id)
         sizes = {theme_id: size for theme_id, size in session.execute(query)}
